@@ -1,0 +1,124 @@
+/* ctx.c — context life cycle, the arena and persistent allocators. */
+#include "ctx_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_ALIGN 64
+#define DEFAULT_CHUNK (64u << 20)
+
+static size_t align_up(size_t n) { return (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1); }
+static size_t chunk_header(void) { return align_up(sizeof(arena_chunk)); }
+
+vx_ctx *vx_ctx_new(vx_ctx_opts opts)
+{
+    vx_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return vx_fail_null(VX_ERR_OOM, "vx_ctx_new: out of memory for the context");
+    if (!opts.arena_chunk_bytes)
+        opts.arena_chunk_bytes = DEFAULT_CHUNK;
+    ctx->opts = opts;
+    ctx->grad_enabled = true;
+    vx_rng_init(&ctx->rng, opts.seed);
+    return ctx;
+}
+
+void vx_ctx_free(vx_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    for (arena_chunk *c = ctx->chunks, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
+    for (persistent_block *p = ctx->persistent, *next; p; p = next) {
+        next = p->next;
+        free(p);
+    }
+    free(ctx->tape);
+    free(ctx);
+}
+
+void vx_ctx_reset(vx_ctx *ctx)
+{
+    for (arena_chunk *c = ctx->chunks; c; c = c->next)
+        c->used = 0;
+    ctx->current = ctx->chunks;
+    ctx->arena_used = 0;
+    ctx->tape_len = 0;
+}
+
+bool vx_set_grad_enabled(vx_ctx *ctx, bool on)
+{
+    bool old = ctx->grad_enabled;
+    ctx->grad_enabled = on;
+    return old;
+}
+bool vx_grad_enabled(const vx_ctx *ctx) { return ctx->grad_enabled; }
+
+bool vx_set_training(vx_ctx *ctx, bool on)
+{
+    bool old = ctx->training;
+    ctx->training = on;
+    return old;
+}
+bool vx_training(const vx_ctx *ctx) { return ctx->training; }
+
+vx_rng *vx_ctx_rng(vx_ctx *ctx) { return &ctx->rng; }
+size_t vx_arena_used(const vx_ctx *ctx) { return ctx->arena_used; }
+size_t vx_arena_high_water(const vx_ctx *ctx) { return ctx->arena_high; }
+
+/* First chunk from `c` on with room for `bytes`, or NULL. */
+static arena_chunk *find_room(arena_chunk *c, size_t bytes)
+{
+    for (; c; c = c->next)
+        if (c->size - c->used >= bytes)
+            return c;
+    return NULL;
+}
+
+void *vx_arena_alloc(vx_ctx *ctx, size_t bytes)
+{
+    bytes = align_up(bytes ? bytes : 1);
+    if (ctx->opts.arena_limit_bytes && ctx->arena_used + bytes > ctx->opts.arena_limit_bytes)
+        return vx_fail_null(VX_ERR_OOM,
+                            "arena limit of %zu bytes reached (%zu in use, %zu requested); "
+                            "raise arena_limit_bytes or process shorter inputs",
+                            ctx->opts.arena_limit_bytes, ctx->arena_used, bytes);
+    arena_chunk *c = find_room(ctx->current, bytes);
+    if (!c) {
+        size_t size = bytes > ctx->opts.arena_chunk_bytes ? bytes : ctx->opts.arena_chunk_bytes;
+        c = aligned_alloc(ARENA_ALIGN, chunk_header() + size);
+        if (!c)
+            return vx_fail_null(VX_ERR_OOM, "arena: cannot allocate a chunk of %zu bytes", size);
+        c->size = size;
+        c->used = 0;
+        c->next = NULL;
+        /* append at the end so reset walks chunks in allocation order */
+        arena_chunk **tail = &ctx->chunks;
+        while (*tail)
+            tail = &(*tail)->next;
+        *tail = c;
+    }
+    ctx->current = c;
+    void *p = (char *)c + chunk_header() + c->used;
+    c->used += bytes;
+    ctx->arena_used += bytes;
+    if (ctx->arena_used > ctx->arena_high)
+        ctx->arena_high = ctx->arena_used;
+    memset(p, 0, bytes);
+    return p;
+}
+
+void *vx_persistent_alloc(vx_ctx *ctx, size_t bytes)
+{
+    size_t header = align_up(sizeof(persistent_block));
+    persistent_block *b = aligned_alloc(ARENA_ALIGN, header + align_up(bytes ? bytes : 1));
+    if (!b)
+        return vx_fail_null(VX_ERR_OOM, "cannot allocate %zu bytes of persistent memory", bytes);
+    b->next = ctx->persistent;
+    ctx->persistent = b;
+    void *p = (char *)b + header;
+    memset(p, 0, align_up(bytes ? bytes : 1));
+    return p;
+}

@@ -1,0 +1,53 @@
+/* ctx.h — the execution context: memory, autograd tape, RNG, grad mode.
+ *
+ * Memory has two lifetimes:
+ *  - persistent: parameters, their gradients, optimiser state. Lives until
+ *    vx_ctx_free (or vx_persistent_free).
+ *  - arena: activations, the autograd tape and activation gradients. A bump
+ *    allocator in large chunks; vx_ctx_reset drops it all at once (per step or
+ *    per utterance) and keeps the chunks for reuse, so steady state does no
+ *    malloc. An optional byte limit turns runaway growth into VX_ERR_OOM. */
+#ifndef VX_CTX_H
+#define VX_CTX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rng.h"
+#include "status.h"
+
+typedef struct vx_ctx vx_ctx;
+
+typedef struct vx_ctx_opts {
+    size_t arena_chunk_bytes; /* size of each arena chunk (0: 64 MiB)          */
+    size_t arena_limit_bytes; /* cap on arena bytes in use (0: no cap)          */
+    uint64_t seed;            /* RNG seed for dropout, randn, rand             */
+} vx_ctx_opts;
+
+vx_ctx *vx_ctx_new(vx_ctx_opts opts);   /* NULL with error set on failure      */
+void vx_ctx_free(vx_ctx *ctx);
+
+/* Drop every arena allocation (activations, tape, activation grads). */
+void vx_ctx_reset(vx_ctx *ctx);
+
+/* Grad mode: when off, ops record nothing on the tape. Returns the old mode. */
+bool vx_set_grad_enabled(vx_ctx *ctx, bool on);
+bool vx_grad_enabled(const vx_ctx *ctx);
+
+/* Training mode (dropout active). Returns the old mode. Default: off. */
+bool vx_set_training(vx_ctx *ctx, bool on);
+bool vx_training(const vx_ctx *ctx);
+
+/* 64-byte-aligned, zero-filled arena memory; NULL with VX_ERR_OOM on failure. */
+void *vx_arena_alloc(vx_ctx *ctx, size_t bytes);
+
+/* 64-byte-aligned, zero-filled persistent memory, freed with the context. */
+void *vx_persistent_alloc(vx_ctx *ctx, size_t bytes);
+
+size_t vx_arena_used(const vx_ctx *ctx);       /* bytes handed out since reset */
+size_t vx_arena_high_water(const vx_ctx *ctx); /* max of vx_arena_used ever    */
+
+vx_rng *vx_ctx_rng(vx_ctx *ctx);
+
+#endif

@@ -1,0 +1,51 @@
+/* json.h — a small, strict JSON reader (RFC 8259) and string escaping for
+ * writers. Used for safetensors headers, voice configs and tool output.
+ *
+ * Parsing never crashes on bad input: it returns NULL and sets an error that
+ * names the byte offset (line:column) and what was expected. Depth and size
+ * are bounded. Strings are decoded to UTF-8 (\uXXXX and surrogate pairs). */
+#ifndef VX_JSON_H
+#define VX_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "status.h"
+
+typedef enum vx_json_type {
+    VX_JSON_NULL,
+    VX_JSON_BOOL,
+    VX_JSON_NUMBER,
+    VX_JSON_STRING,
+    VX_JSON_ARRAY,
+    VX_JSON_OBJECT,
+} vx_json_type;
+
+typedef struct vx_json {
+    vx_json_type type;
+    bool boolean;            /* VX_JSON_BOOL                                   */
+    double number;           /* VX_JSON_NUMBER                                 */
+    char *string;            /* VX_JSON_STRING: NUL-terminated UTF-8           */
+    size_t len;              /* string length in bytes (may contain NUL)       */
+    size_t count;            /* ARRAY/OBJECT: number of items                  */
+    struct vx_json **items;  /* ARRAY elements or OBJECT values, in file order */
+    char **keys;             /* OBJECT keys (decoded), parallel to items       */
+} vx_json;
+
+/* Parse `len` bytes. `what` names the source in error messages ("safetensors
+ * header of x.safetensors"). Returns NULL with the error set on failure. */
+vx_json *vx_json_parse(const char *text, size_t len, const char *what);
+void vx_json_free(vx_json *j);
+
+/* Object member by key (first match), or NULL when absent or j is no object. */
+const vx_json *vx_json_get(const vx_json *j, const char *key);
+
+/* Typed accessors with a default when the member is absent or mistyped. */
+double vx_json_get_number(const vx_json *j, const char *key, double dflt);
+const char *vx_json_get_string(const vx_json *j, const char *key, const char *dflt);
+
+/* Write `s` (n bytes) as a quoted JSON string with escapes to f. */
+void vx_json_write_string(FILE *f, const char *s, size_t n);
+
+#endif

@@ -26,7 +26,7 @@ CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 
 LIB_DIRS := core nn audio text models train quant hw
 LIB_SRC  := $(sort $(shell find $(LIB_DIRS) -name '*.c' 2>/dev/null))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TOOL_SRC := $(sort $(wildcard tools/*.c))
 TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/bin/voxc-%)
 TEST_SRC := $(sort $(wildcard tests/*.c))
@@ -51,6 +51,14 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(CFLAGS) $(CHECK_CFLAGS_$(findstring tests/,$<)) -MMD -MP -c $< -o $@
 
 CHECK_CFLAGS_tests/ = $(CHECK_CFLAGS) -I$(BUILD)/tests
+
+# SIMD kernels are compiled for their instruction set only; callers dispatch by cpuid.
+ifneq ($(filter x86_64 amd64,$(shell uname -m)),)
+$(BUILD)/obj/%_avx2.o: CFLAGS += -mavx2 -mfma
+$(BUILD)/obj/%_avx512.o: CFLAGS += -mavx512f -mavx512bw -mavx512vl -mavx512dq -mfma
+else
+LIB_SRC := $(filter-out %_avx2.c %_avx512.c,$(LIB_SRC))
+endif
 
 $(BUILD)/libvoxc.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)

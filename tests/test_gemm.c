@@ -1,0 +1,126 @@
+/* test_gemm.c — every SGEMM lab version against the naive oracle, on random
+ * shapes with ragged tails, all four transpose combinations, leading
+ * dimensions larger than the matrix, and alpha/beta. */
+#include <stdlib.h>
+
+#include "core/kernels/gemm.h"
+#include "test_util.h"
+
+typedef struct gemm_shape {
+    int64_t m, n, k;
+} gemm_shape;
+
+static const gemm_shape shapes[] = {
+    {1, 1, 1},   {3, 5, 7},    {12, 32, 256}, {13, 33, 257}, {6, 16, 1},
+    {25, 17, 300}, {80, 100, 192}, {145, 70, 513}, {7, 2100, 9}, {200, 3, 40},
+};
+enum { N_SHAPES = sizeof shapes / sizeof *shapes };
+
+static void fill(vx_rng *r, float *p, int64_t n)
+{
+    vx_rng_uniform(r, p, (size_t)n, -1, 1);
+}
+
+/* Compare version `impl` with the oracle for shape s and transposes (ta, tb). */
+static void check_against_naive(int impl, gemm_shape s, bool ta, bool tb, float alpha, float beta)
+{
+    int64_t pad = 3; /* leading dims larger than the logical width */
+    int64_t ar = ta ? s.k : s.m, ac = ta ? s.m : s.k;
+    int64_t br = tb ? s.n : s.k, bc = tb ? s.k : s.n;
+    int64_t lda = ac + pad, ldb = bc + pad, ldc = s.n + pad;
+    float *a = malloc(sizeof(float) * (size_t)(ar * lda));
+    float *b = malloc(sizeof(float) * (size_t)(br * ldb));
+    float *c0 = malloc(sizeof(float) * (size_t)(s.m * ldc));
+    float *c1 = malloc(sizeof(float) * (size_t)(s.m * ldc));
+    vx_rng r;
+    vx_rng_init(&r, (uint64_t)(s.m * 1000003 + s.n * 1009 + s.k));
+    fill(&r, a, ar * lda);
+    fill(&r, b, br * ldb);
+    fill(&r, c0, s.m * ldc);
+    for (int64_t i = 0; i < s.m * ldc; i++)
+        c1[i] = c0[i];
+    vx_sgemm_impl(1, ta, tb, s.m, s.n, s.k, alpha, a, lda, b, ldb, beta, c0, ldc);
+    vx_sgemm_impl(impl, ta, tb, s.m, s.n, s.k, alpha, a, lda, b, ldb, beta, c1, ldc);
+    /* f32 sums of k terms of size ≤ 1 differ by reassociation: ~k·eps */
+    double tol = 1e-6 * (double)s.k + 1e-6;
+    for (int64_t i = 0; i < s.m; i++)
+        for (int64_t j = 0; j < ldc; j++) {
+            float x = c0[i * ldc + j], y = c1[i * ldc + j];
+            if (j >= s.n) /* padding columns must be untouched */
+                ck_assert_msg(x == y, "impl %d wrote outside C at (%lld,%lld)", impl, (long long)i, (long long)j);
+            else
+                ck_assert_msg(fabs(x - y) <= tol, "impl %d %lldx%lldx%lld ta=%d tb=%d at (%lld,%lld): %g vs %g",
+                              impl, (long long)s.m, (long long)s.n, (long long)s.k, ta, tb,
+                              (long long)i, (long long)j, x, y);
+        }
+    free(a);
+    free(b);
+    free(c0);
+    free(c1);
+}
+
+/* Loop index: impl (2..4) × shape × transpose combination. */
+START_TEST(gemm_version_matches_naive_oracle)
+{
+    int impl = 2 + _i / (N_SHAPES * 4);
+    int rest = _i % (N_SHAPES * 4);
+    gemm_shape s = shapes[rest / 4];
+    bool ta = rest & 1, tb = (rest >> 1) & 1;
+    if (!vx_sgemm_impl_supported(impl))
+        return; /* this CPU lacks the instruction set; nothing to compare */
+    check_against_naive(impl, s, ta, tb, 1.0f, 0.0f);
+}
+END_TEST
+
+START_TEST(gemm_applies_alpha_and_beta)
+{
+    gemm_shape s = {29, 41, 67};
+    for (int impl = 2; impl <= 4; impl++)
+        if (vx_sgemm_impl_supported(impl)) {
+            check_against_naive(impl, s, false, false, 0.5f, 1.0f);
+            check_against_naive(impl, s, true, false, -2.0f, 0.25f);
+        }
+}
+END_TEST
+
+START_TEST(gemm_beta_zero_ignores_nan_in_c)
+{
+    float a[4] = {1, 2, 3, 4}, b[4] = {1, 0, 0, 1}, c[4] = {NAN, NAN, NAN, NAN};
+    vx_sgemm(false, false, 2, 2, 2, 1.0f, a, 2, b, 2, 0.0f, c, 2);
+    ck_assert_float_eq(c[0], 1);
+    ck_assert_float_eq(c[1], 2);
+    ck_assert_float_eq(c[2], 3);
+    ck_assert_float_eq(c[3], 4);
+}
+END_TEST
+
+START_TEST(gemm_with_k_zero_scales_c_by_beta)
+{
+    float c[2] = {3, 4};
+    vx_sgemm(false, false, 1, 2, 0, 1.0f, NULL, 1, NULL, 2, 0.5f, c, 2);
+    ck_assert_float_eq(c[0], 1.5f);
+    ck_assert_float_eq(c[1], 2.0f);
+}
+END_TEST
+
+START_TEST(gemm_versions_are_named_and_auto_is_supported)
+{
+    for (int impl = 0; impl <= 4; impl++)
+        ck_assert_ptr_nonnull(vx_sgemm_impl_name(impl));
+    ck_assert(vx_sgemm_impl_supported(vx_sgemm_best_impl()));
+    ck_assert(!vx_sgemm_impl_supported(9));
+}
+END_TEST
+
+Suite *suite_gemm(void)
+{
+    Suite *s = suite_create("gemm");
+    TCase *tc = tcase_create("versions");
+    tcase_add_loop_test(tc, gemm_version_matches_naive_oracle, 0, 3 * N_SHAPES * 4);
+    tcase_add_test(tc, gemm_applies_alpha_and_beta);
+    tcase_add_test(tc, gemm_beta_zero_ignores_nan_in_c);
+    tcase_add_test(tc, gemm_with_k_zero_scales_c_by_beta);
+    tcase_add_test(tc, gemm_versions_are_named_and_auto_is_supported);
+    suite_add_tcase(s, tc);
+    return s;
+}

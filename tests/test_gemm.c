@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "core/kernels/gemm.h"
+#include "core/threads.h"
 #include "test_util.h"
 
 typedef struct gemm_shape {
@@ -112,6 +113,36 @@ START_TEST(gemm_versions_are_named_and_auto_is_supported)
 }
 END_TEST
 
+/* Same bits for 1, 2 and 3 threads, splitting by columns and by rows. */
+START_TEST(gemm_is_bit_identical_for_any_thread_count)
+{
+    gemm_shape cases[] = {{200, 300, 129}, {300, 40, 77}};
+    for (int c = 0; c < 2; c++) {
+        gemm_shape s = cases[c];
+        float *a = malloc(sizeof(float) * (size_t)(s.m * s.k));
+        float *b = malloc(sizeof(float) * (size_t)(s.k * s.n));
+        float *c1 = malloc(sizeof(float) * (size_t)(s.m * s.n));
+        float *cn = malloc(sizeof(float) * (size_t)(s.m * s.n));
+        vx_rng r;
+        vx_rng_init(&r, 5);
+        fill(&r, a, s.m * s.k);
+        fill(&r, b, s.k * s.n);
+        vx_threads_set(1);
+        vx_sgemm(false, false, s.m, s.n, s.k, 1, a, s.k, b, s.n, 0, c1, s.n);
+        for (int t = 2; t <= 3; t++) {
+            vx_threads_set(t);
+            vx_sgemm(false, false, s.m, s.n, s.k, 1, a, s.k, b, s.n, 0, cn, s.n);
+            ck_assert_mem_eq(c1, cn, sizeof(float) * (size_t)(s.m * s.n));
+        }
+        vx_threads_set(0);
+        free(a);
+        free(b);
+        free(c1);
+        free(cn);
+    }
+}
+END_TEST
+
 Suite *suite_gemm(void)
 {
     Suite *s = suite_create("gemm");
@@ -121,6 +152,7 @@ Suite *suite_gemm(void)
     tcase_add_test(tc, gemm_beta_zero_ignores_nan_in_c);
     tcase_add_test(tc, gemm_with_k_zero_scales_c_by_beta);
     tcase_add_test(tc, gemm_versions_are_named_and_auto_is_supported);
+    tcase_add_test(tc, gemm_is_bit_identical_for_any_thread_count);
     suite_add_tcase(s, tc);
     return s;
 }

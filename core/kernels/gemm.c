@@ -3,6 +3,7 @@
 #include "gemm.h"
 
 #include <stdlib.h>
+#include "../threads.h"
 #include <string.h>
 
 /* Block sizes: a KC×NR strip of packed B (32 KiB at NR = 32) and the MR×KC
@@ -193,6 +194,36 @@ static void sgemm_blocked(const kernel_desc *kd, bool ta, bool tb, int64_t M, in
     }
 }
 
+typedef struct gemm_job {
+    kernel_desc kd;
+    bool ta, tb;
+    int64_t M, N, K;
+    float alpha;
+    const float *A;
+    int64_t lda;
+    const float *B;
+    int64_t ldb;
+    float *C;
+    int64_t ldc;
+    bool by_rows; /* split M instead of N */
+} gemm_job;
+
+/* One thread's slice: rows or columns [begin, end) of C. */
+static void gemm_slice(void *arg, int64_t begin, int64_t end, int tid)
+{
+    (void)tid;
+    const gemm_job *j = arg;
+    if (j->by_rows) {
+        const float *a = j->ta ? j->A + begin : j->A + begin * j->lda;
+        sgemm_blocked(&j->kd, j->ta, j->tb, end - begin, j->N, j->K, j->alpha, a, j->lda, j->B,
+                      j->ldb, j->C + begin * j->ldc, j->ldc);
+    } else {
+        const float *b = j->tb ? j->B + begin * j->ldb : j->B + begin;
+        sgemm_blocked(&j->kd, j->ta, j->tb, j->M, end - begin, j->K, j->alpha, j->A, j->lda, b,
+                      j->ldb, j->C + begin, j->ldc);
+    }
+}
+
 void vx_sgemm_impl(int impl, bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
                    const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
                    float *C, int64_t ldc)
@@ -209,8 +240,19 @@ void vx_sgemm_impl(int impl, bool ta, bool tb, int64_t M, int64_t N, int64_t K, 
         for (int64_t i = 0; i < M; i++)
             for (int64_t j = 0; j < N; j++)
                 C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
-    kernel_desc kd = kernel_for(impl);
-    sgemm_blocked(&kd, ta, tb, M, N, K, alpha, A, lda, B, ldb, C, ldc);
+    gemm_job job = {kernel_for(impl), ta, tb, M, N, K, alpha, A, lda, B, ldb, C, ldc, false};
+    double flops = 2.0 * (double)M * (double)N * (double)K;
+    int threads = flops < 4e6 ? 1 : vx_threads_get();
+    if (threads <= 1) {
+        sgemm_blocked(&job.kd, ta, tb, M, N, K, alpha, A, lda, B, ldb, C, ldc);
+        return;
+    }
+    /* Split C into column slices (or row slices when N is narrow); every
+     * element is computed exactly as in the single-thread run. */
+    job.by_rows = N < 4 * (int64_t)threads * job.kd.nr;
+    int64_t n = job.by_rows ? M : N;
+    int64_t grain = job.by_rows ? job.kd.mr : job.kd.nr;
+    vx_parallel_for(n, grain, gemm_slice, &job);
 }
 
 void vx_sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A,

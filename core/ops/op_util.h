@@ -48,6 +48,22 @@ static inline int64_t shape4_offset(const shape4 *s, int64_t i0, int64_t i1, int
     return i0 * s->s[0] + i1 * s->s[1] + i2 * s->s[2] + i3 * s->s[3];
 }
 
+/* t viewed around `axis` as [outer, n, inner]: contiguous element (o, j, i)
+ * sits at (o·n + j)·inner + i. */
+typedef struct axis_split {
+    int64_t outer, n, inner;
+} axis_split;
+
+static inline axis_split axis_split_of(const vx_tensor *t, int axis)
+{
+    axis_split s = {1, t->shape[axis], 1};
+    for (int d = 0; d < axis; d++)
+        s.outer *= t->shape[d];
+    for (int d = axis + 1; d < t->ndim; d++)
+        s.inner *= t->shape[d];
+    return s;
+}
+
 /* Broadcast result shape of a and b into out_shape/out_ndim; VX_ERR_ARG when incompatible. */
 vx_status vx_broadcast_shape(const char *op, const vx_tensor *a, const vx_tensor *b,
                              int *out_ndim, int64_t *out_shape);

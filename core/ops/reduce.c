@@ -8,22 +8,6 @@
 
 #include "op_util.h"
 
-/* x viewed around `axis` as [outer, n, inner]: contiguous element (o, j, i)
- * sits at (o·n + j)·inner + i. */
-typedef struct axis_split {
-    int64_t outer, n, inner;
-} axis_split;
-
-static axis_split axis_split_of(const vx_tensor *t, int axis)
-{
-    axis_split s = {1, t->shape[axis], 1};
-    for (int d = 0; d < axis; d++)
-        s.outer *= t->shape[d];
-    for (int d = axis + 1; d < t->ndim; d++)
-        s.inner *= t->shape[d];
-    return s;
-}
-
 /* --- sum and mean ------------------------------------------------------------ */
 
 /* Mark the dims of x that the reduction removes: the listed axes (negative

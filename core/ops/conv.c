@@ -303,12 +303,15 @@ vx_tensor *vx_conv_transpose1d(vx_ctx *ctx, vx_tensor *x, vx_tensor *w, vx_tenso
      * Tout = (T − 1)·stride − 2·pad + dilation·(K − 1) + output_padding + 1 */
     int64_t Tout = (T - 1) * stride - 2 * (int64_t)pad + (int64_t)dilation * (K - 1) +
                    output_padding + 1;
-    if (T < 1 || Tout < 1)
+    if (T < 1)
+        return vx_fail_null(VX_ERR_ARG, "conv_transpose1d: x %s has no time steps",
+                            vx_shape_str(x, sx, 64));
+    if (Tout < 1)
         return vx_fail_null(VX_ERR_ARG,
                             "conv_transpose1d: output length would be %lld (< 1) for x %s, w %s, "
                             "stride %d, padding %d, dilation %d, output_padding %d; reduce the "
                             "padding",
-                            (long long)(T < 1 ? 0 : Tout), vx_shape_str(x, sx, 64),
+                            (long long)Tout, vx_shape_str(x, sx, 64),
                             vx_shape_str(w, sw, 64), stride, pad, dilation, output_padding);
     if (!make_contiguous(ctx, &x, &w, &bias))
         return NULL;

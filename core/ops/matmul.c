@@ -197,10 +197,12 @@ vx_tensor *vx_linear(vx_ctx *ctx, vx_tensor *x, vx_tensor *w, vx_tensor *bias)
                             (long long)Out, vx_shape_str(bias, sbias, 64));
     x = vx_contiguous(ctx, x);
     w = vx_contiguous(ctx, w);
-    if (bias)
-        VX_RETURN_IF_NULL(bias = vx_contiguous(ctx, bias));
     VX_RETURN_IF_NULL(x);
     VX_RETURN_IF_NULL(w);
+    if (bias) {
+        bias = vx_contiguous(ctx, bias);
+        VX_RETURN_IF_NULL(bias);
+    }
     int64_t shape[VX_MAX_DIMS];
     memcpy(shape, x->shape, sizeof shape);
     shape[x->ndim - 1] = Out;

@@ -64,6 +64,14 @@ bool vx_set_training(vx_ctx *ctx, bool on)
 }
 bool vx_training(const vx_ctx *ctx) { return ctx->training; }
 
+bool vx_set_reference(vx_ctx *ctx, bool on)
+{
+    bool old = ctx->reference;
+    ctx->reference = on;
+    return old;
+}
+bool vx_reference(const vx_ctx *ctx) { return ctx->reference; }
+
 vx_rng *vx_ctx_rng(vx_ctx *ctx) { return &ctx->rng; }
 size_t vx_arena_used(const vx_ctx *ctx) { return ctx->arena_used; }
 size_t vx_arena_high_water(const vx_ctx *ctx) { return ctx->arena_high; }

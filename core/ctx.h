@@ -39,6 +39,12 @@ bool vx_grad_enabled(const vx_ctx *ctx);
 bool vx_set_training(vx_ctx *ctx, bool on);
 bool vx_training(const vx_ctx *ctx);
 
+/* Reference mode: ops use their scalar reference kernels (the oracle every
+ * fast path is tested against) instead of SIMD/GEMM fast paths. Returns the
+ * old mode. Default: off. */
+bool vx_set_reference(vx_ctx *ctx, bool on);
+bool vx_reference(const vx_ctx *ctx);
+
 /* 64-byte-aligned, zero-filled arena memory; NULL with VX_ERR_OOM on failure. */
 void *vx_arena_alloc(vx_ctx *ctx, size_t bytes);
 

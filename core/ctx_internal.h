@@ -25,6 +25,7 @@ struct vx_ctx {
     int tape_len, tape_cap;
     bool grad_enabled;
     bool training;
+    bool reference;          /* scalar reference kernels only */
     vx_rng rng;
 };
 

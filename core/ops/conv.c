@@ -7,16 +7,7 @@
  *
  * ref: PyTorch docs, torch.nn.Conv1d and torch.nn.ConvTranspose1d (output
  * length formulas, weight layouts, groups, output_padding rule). */
-#include "op_util.h"
-
-/* Sizes of one convolution, read from its input, weight and output. */
-typedef struct conv_geom {
-    int64_t B, Cin, T;        /* x [B, Cin, T]                                 */
-    int64_t Cout, Tout;       /* y [B, Cout, Tout]                             */
-    int64_t K;                /* taps                                         */
-    int64_t cin_g, cout_g;    /* channels per group: Cin/groups, Cout/groups   */
-    int64_t stride, pad, dilation, groups;
-} conv_geom;
+#include "conv_gemm.h"
 
 static conv_geom geom_of(const vx_tensor *x, const vx_tensor *w, const vx_tensor *y,
                          const int64_t *iarg)
@@ -29,19 +20,6 @@ static conv_geom geom_of(const vx_tensor *x, const vx_tensor *w, const vx_tensor
     g.cin_g = g.Cin / g.groups;
     g.cout_g = g.Cout / g.groups;
     return g;
-}
-
-/* Gradient buffers of node->in[0..n_in-1]: NULL where an input is absent or
- * does not require grad. Fails only when a needed buffer cannot be allocated. */
-static vx_status input_grads(vx_ctx *ctx, vx_node *node, float **g)
-{
-    for (int i = 0; i < node->n_in; i++) {
-        vx_tensor *t = node->in[i];
-        g[i] = vx_grad_buf(ctx, t);
-        if (t && t->requires_grad && !g[i])
-            return vx_last_status();
-    }
-    return VX_OK;
 }
 
 /* dbias[co] += Σ_b Σ_t dy[b, co, t] — the same for both ops. */
@@ -135,15 +113,32 @@ static vx_tensor *finish(vx_ctx *ctx, vx_op_id op, vx_tensor *y, vx_tensor *x, v
  *   dx[b, gi·cin_g + c, ti] += dy[b, co, t] · w[co, c, k]
  *   dw[co, c, k]            += dy[b, co, t] · x[b, gi·cin_g + c, ti]
  *   dbias[co]               += dy[b, co, t] */
-static vx_status conv1d_backward(vx_ctx *ctx, vx_node *node)
+static void conv1d_forward_ref(const conv_geom *g, const float *px, const float *pw, float *py)
 {
-    float *g[3];
-    vx_status st = input_grads(ctx, node, g);
-    if (st != VX_OK)
-        return st;
-    conv_geom G = geom_of(node->in[0], node->in[1], node->out, node->iarg);
-    const float *px = node->in[0]->data, *pw = node->in[1]->data, *gy = node->out->grad->data;
-    float *dx = g[0], *dw = g[1];
+    conv_geom G = *g;
+    for (int64_t b = 0; b < G.B; b++)
+        for (int64_t co = 0; co < G.Cout; co++) {
+            int64_t gi = co / G.cout_g;
+            float *yr = py + (b * G.Cout + co) * G.Tout;                  /* [Tout] */
+            for (int64_t c = 0; c < G.cin_g; c++) {
+                const float *xr = px + (b * G.Cin + gi * G.cin_g + c) * G.T; /* [T] */
+                const float *wr = pw + (co * G.cin_g + c) * G.K;             /* [K] */
+                for (int64_t k = 0; k < G.K; k++) {
+                    int64_t shift = k * G.dilation - G.pad;
+                    for (int64_t t = 0; t < G.Tout; t++) {
+                        int64_t ti = t * G.stride + shift;
+                        if (ti >= 0 && ti < G.T)
+                            yr[t] += wr[k] * xr[ti];
+                    }
+                }
+            }
+        }
+}
+
+static void conv1d_backward_ref(const conv_geom *g, const float *px, const float *pw,
+                                const float *gy, float *dx, float *dw)
+{
+    conv_geom G = *g;
     for (int64_t b = 0; b < G.B; b++)
         for (int64_t co = 0; co < G.Cout; co++) {
             int64_t gi = co / G.cout_g;
@@ -165,6 +160,23 @@ static vx_status conv1d_backward(vx_ctx *ctx, vx_node *node)
                 }
             }
         }
+}
+
+static vx_status conv1d_backward(vx_ctx *ctx, vx_node *node)
+{
+    float *g[3];
+    vx_status st = vx_input_grads(ctx, node, g);
+    if (st != VX_OK)
+        return st;
+    conv_geom G = geom_of(node->in[0], node->in[1], node->out, node->iarg);
+    const float *px = node->in[0]->data, *pw = node->in[1]->data, *gy = node->out->grad->data;
+    if (!vx_reference(ctx) && conv_gemm_worth(&G, false)) {
+        st = conv1d_backward_gemm(ctx, &G, px, pw, gy, g[0], g[1]);
+        if (st != VX_OK)
+            return st;
+    } else {
+        conv1d_backward_ref(&G, px, pw, gy, g[0], g[1]);
+    }
     if (g[2])
         bias_backward(g[2], gy, &G);
     return VX_OK;
@@ -212,23 +224,12 @@ vx_tensor *vx_conv1d(vx_ctx *ctx, vx_tensor *x, vx_tensor *w, vx_tensor *bias, i
     const float *px = x->data, *pw = w->data;
     float *py = y->data;
     fill_bias(py, bias ? bias->data : NULL, &G);
-    for (int64_t b = 0; b < G.B; b++)
-        for (int64_t co = 0; co < G.Cout; co++) {
-            int64_t gi = co / G.cout_g;
-            float *yr = py + (b * G.Cout + co) * G.Tout;                  /* [Tout] */
-            for (int64_t c = 0; c < G.cin_g; c++) {
-                const float *xr = px + (b * G.Cin + gi * G.cin_g + c) * G.T; /* [T] */
-                const float *wr = pw + (co * G.cin_g + c) * G.K;             /* [K] */
-                for (int64_t k = 0; k < G.K; k++) {
-                    int64_t shift = k * G.dilation - G.pad;
-                    for (int64_t t = 0; t < G.Tout; t++) {
-                        int64_t ti = t * G.stride + shift;
-                        if (ti >= 0 && ti < G.T)
-                            yr[t] += wr[k] * xr[ti];
-                    }
-                }
-            }
-        }
+    if (!vx_reference(ctx) && conv_gemm_worth(&G, false)) {
+        if (conv1d_forward_gemm(ctx, &G, px, pw, py) != VX_OK)
+            return NULL;
+    } else {
+        conv1d_forward_ref(&G, px, pw, py);
+    }
     return finish(ctx, VX_OP_CONV1D, y, x, w, bias, iarg, conv1d_backward);
 }
 
@@ -241,15 +242,33 @@ vx_tensor *vx_conv1d(vx_ctx *ctx, vx_tensor *x, vx_tensor *w, vx_tensor *bias, i
  *   dx[b, ci, t]  += dy[b, gi·cout_g + c, to] · w[ci, c, k]
  *   dw[ci, c, k]  += dy[b, gi·cout_g + c, to] · x[b, ci, t]
  *   dbias[co]     += dy[b, co, to] */
-static vx_status conv_transpose1d_backward(vx_ctx *ctx, vx_node *node)
+static void conv_transpose1d_forward_ref(const conv_geom *g, const float *px, const float *pw,
+                                         float *py)
 {
-    float *g[3];
-    vx_status st = input_grads(ctx, node, g);
-    if (st != VX_OK)
-        return st;
-    conv_geom G = geom_of(node->in[0], node->in[1], node->out, node->iarg);
-    const float *px = node->in[0]->data, *pw = node->in[1]->data, *gy = node->out->grad->data;
-    float *dx = g[0], *dw = g[1];
+    conv_geom G = *g;
+    for (int64_t b = 0; b < G.B; b++)
+        for (int64_t ci = 0; ci < G.Cin; ci++) {
+            int64_t gi = ci / G.cin_g;
+            const float *xr = px + (b * G.Cin + ci) * G.T;                   /* [T] */
+            for (int64_t c = 0; c < G.cout_g; c++) {
+                float *yr = py + (b * G.Cout + gi * G.cout_g + c) * G.Tout;  /* [Tout] */
+                const float *wr = pw + (ci * G.cout_g + c) * G.K;            /* [K] */
+                for (int64_t k = 0; k < G.K; k++) {
+                    int64_t shift = k * G.dilation - G.pad;
+                    for (int64_t t = 0; t < G.T; t++) {
+                        int64_t to = t * G.stride + shift;
+                        if (to >= 0 && to < G.Tout)
+                            yr[to] += wr[k] * xr[t];
+                    }
+                }
+            }
+        }
+}
+
+static void conv_transpose1d_backward_ref(const conv_geom *g, const float *px, const float *pw,
+                                          const float *gy, float *dx, float *dw)
+{
+    conv_geom G = *g;
     for (int64_t b = 0; b < G.B; b++)
         for (int64_t ci = 0; ci < G.Cin; ci++) {
             int64_t gi = ci / G.cin_g;
@@ -271,6 +290,23 @@ static vx_status conv_transpose1d_backward(vx_ctx *ctx, vx_node *node)
                 }
             }
         }
+}
+
+static vx_status conv_transpose1d_backward(vx_ctx *ctx, vx_node *node)
+{
+    float *g[3];
+    vx_status st = vx_input_grads(ctx, node, g);
+    if (st != VX_OK)
+        return st;
+    conv_geom G = geom_of(node->in[0], node->in[1], node->out, node->iarg);
+    const float *px = node->in[0]->data, *pw = node->in[1]->data, *gy = node->out->grad->data;
+    if (!vx_reference(ctx) && conv_gemm_worth(&G, true)) {
+        st = conv_transpose1d_backward_gemm(ctx, &G, px, pw, gy, g[0], g[1]);
+        if (st != VX_OK)
+            return st;
+    } else {
+        conv_transpose1d_backward_ref(&G, px, pw, gy, g[0], g[1]);
+    }
     if (g[2])
         bias_backward(g[2], gy, &G);
     return VX_OK;
@@ -323,22 +359,11 @@ vx_tensor *vx_conv_transpose1d(vx_ctx *ctx, vx_tensor *x, vx_tensor *w, vx_tenso
     const float *px = x->data, *pw = w->data;
     float *py = y->data;
     fill_bias(py, bias ? bias->data : NULL, &G);
-    for (int64_t b = 0; b < G.B; b++)
-        for (int64_t ci = 0; ci < G.Cin; ci++) {
-            int64_t gi = ci / G.cin_g;
-            const float *xr = px + (b * G.Cin + ci) * G.T;                   /* [T] */
-            for (int64_t c = 0; c < G.cout_g; c++) {
-                float *yr = py + (b * G.Cout + gi * G.cout_g + c) * G.Tout;  /* [Tout] */
-                const float *wr = pw + (ci * G.cout_g + c) * G.K;            /* [K] */
-                for (int64_t k = 0; k < G.K; k++) {
-                    int64_t shift = k * G.dilation - G.pad;
-                    for (int64_t t = 0; t < G.T; t++) {
-                        int64_t to = t * G.stride + shift;
-                        if (to >= 0 && to < G.Tout)
-                            yr[to] += wr[k] * xr[t];
-                    }
-                }
-            }
-        }
+    if (!vx_reference(ctx) && conv_gemm_worth(&G, true)) {
+        if (conv_transpose1d_forward_gemm(ctx, &G, px, pw, py) != VX_OK)
+            return NULL;
+    } else {
+        conv_transpose1d_forward_ref(&G, px, pw, py);
+    }
     return finish(ctx, VX_OP_CONV_TRANSPOSE1D, y, x, w, bias, iarg, conv_transpose1d_backward);
 }

@@ -7,18 +7,7 @@
  * contiguous and treats x as rows of length In. */
 #include "op_util.h"
 
-/* Gradient buffers of node->in[0..n_in-1]: NULL where an input is absent or
- * does not require grad. Fails only when a needed buffer cannot be allocated. */
-static vx_status input_grads(vx_ctx *ctx, vx_node *node, float **g)
-{
-    for (int i = 0; i < node->n_in; i++) {
-        vx_tensor *t = node->in[i];
-        g[i] = vx_grad_buf(ctx, t);
-        if (t && t->requires_grad && !g[i])
-            return vx_last_status();
-    }
-    return VX_OK;
-}
+#include "../kernels/gemm.h"
 
 /* --- matmul: a [..., M, K] @ b [..., K, N] -> [..., M, N] ------------------- */
 
@@ -32,10 +21,29 @@ static vx_status input_grads(vx_ctx *ctx, vx_node *node, float **g)
  *   dB[k, j] += Σ_i A[i, k] · dY[i, j]      (dB = Aᵀ · dY)
  * Gradient buffers are contiguous with the operand's shape; their size-1
  * batch dims have stride 0, so += sums over the broadcast batch dims. */
+/* How a strided [rows, cols] matrix maps onto the GEMM's row-major operand:
+ * unit column stride (plain, ld = row stride) or unit row stride (stored
+ * transposed, ld = column stride). False when neither stride is unit. */
+static bool gemm_operand(int64_t rows, int64_t cols, int64_t s_rows, int64_t s_cols, bool *trans,
+                         int64_t *ld)
+{
+    if (cols == 1 || s_cols == 1) {
+        *trans = false;
+        *ld = rows == 1 ? (cols > 1 ? cols : 1) : s_rows;
+        return *ld >= cols || rows == 1;
+    }
+    if (rows == 1 || s_rows == 1) {
+        *trans = true;
+        *ld = s_cols;
+        return *ld >= rows;
+    }
+    return false;
+}
+
 static vx_status matmul_backward(vx_ctx *ctx, vx_node *node)
 {
     float *g[2];
-    vx_status st = input_grads(ctx, node, g);
+    vx_status st = vx_input_grads(ctx, node, g);
     if (st != VX_OK)
         return st;
     vx_tensor *a = node->in[0], *b = node->in[1], *out = node->out;
@@ -43,14 +51,26 @@ static vx_status matmul_backward(vx_ctx *ctx, vx_node *node)
     shape4 o = shape4_of(out), sa = shape4_of(a), sb = shape4_of(b);
     shape4 sga = shape4_of(&gah), sgb = shape4_of(&gbh);
     int64_t M = o.n[2], N = o.n[3], K = sa.n[3];
+    bool ta, tb;
+    int64_t lda, ldb;
+    bool fast = !vx_reference(ctx) && gemm_operand(M, K, sa.s[2], sa.s[3], &ta, &lda) &&
+                gemm_operand(K, N, sb.s[2], sb.s[3], &tb, &ldb);
     const float *pa = a->data, *pb = b->data, *gy = out->grad->data;
     for (int64_t b0 = 0; b0 < o.n[0]; b0++)
         for (int64_t b1 = 0; b1 < o.n[1]; b1++) {
             const float *A = pa + shape4_offset(&sa, b0, b1, 0, 0);
             const float *B = pb + shape4_offset(&sb, b0, b1, 0, 0);
             const float *dY = gy + (b0 * o.n[1] + b1) * M * N; /* [M, N] */
-            if (g[0]) {
-                float *dA = g[0] + shape4_offset(&sga, b0, b1, 0, 0);
+            float *dA = g[0] ? g[0] + shape4_offset(&sga, b0, b1, 0, 0) : NULL; /* [M, K] */
+            float *dB = g[1] ? g[1] + shape4_offset(&sgb, b0, b1, 0, 0) : NULL; /* [K, N] */
+            if (fast) {
+                if (dA) /* dA += dY · Bᵀ */
+                    vx_sgemm(false, !tb, M, K, N, 1.0f, dY, N, B, ldb, 1.0f, dA, K);
+                if (dB) /* dB += Aᵀ · dY */
+                    vx_sgemm(!ta, false, K, N, M, 1.0f, A, lda, dY, N, 1.0f, dB, N);
+                continue;
+            }
+            if (dA)
                 for (int64_t i = 0; i < M; i++)
                     for (int64_t k = 0; k < K; k++) {
                         float acc = 0;
@@ -58,16 +78,13 @@ static vx_status matmul_backward(vx_ctx *ctx, vx_node *node)
                             acc += dY[i * N + j] * B[k * sb.s[2] + j * sb.s[3]];
                         dA[i * sga.s[2] + k * sga.s[3]] += acc;
                     }
-            }
-            if (g[1]) {
-                float *dB = g[1] + shape4_offset(&sgb, b0, b1, 0, 0);
+            if (dB)
                 for (int64_t i = 0; i < M; i++)
                     for (int64_t k = 0; k < K; k++) {
                         float aik = A[i * sa.s[2] + k * sa.s[3]];
                         for (int64_t j = 0; j < N; j++)
                             dB[k * sgb.s[2] + j * sgb.s[3]] += aik * dY[i * N + j];
                     }
-            }
         }
     return VX_OK;
 }
@@ -113,6 +130,10 @@ vx_tensor *vx_matmul(vx_ctx *ctx, vx_tensor *a, vx_tensor *b)
 
     /* forward, per batch: Y[i, j] = Σ_k A[i, k] · B[k, j] */
     shape4 o = shape4_of(out), sa = shape4_of(a), sb = shape4_of(b);
+    bool ta, tb;
+    int64_t lda, ldb;
+    bool fast = !vx_reference(ctx) && gemm_operand(M, K, sa.s[2], sa.s[3], &ta, &lda) &&
+                gemm_operand(K, N, sb.s[2], sb.s[3], &tb, &ldb);
     const float *pa = a->data, *pb = b->data;
     float *py = out->data;
     for (int64_t b0 = 0; b0 < o.n[0]; b0++)
@@ -120,6 +141,10 @@ vx_tensor *vx_matmul(vx_ctx *ctx, vx_tensor *a, vx_tensor *b)
             const float *A = pa + shape4_offset(&sa, b0, b1, 0, 0);
             const float *B = pb + shape4_offset(&sb, b0, b1, 0, 0);
             float *Y = py + (b0 * o.n[1] + b1) * M * N; /* [M, N] */
+            if (fast) {
+                vx_sgemm(ta, tb, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, Y, N);
+                continue;
+            }
             for (int64_t i = 0; i < M; i++)
                 for (int64_t k = 0; k < K; k++) {
                     float aik = A[i * sa.s[2] + k * sa.s[3]];
@@ -153,7 +178,7 @@ static int64_t linear_rows(const vx_tensor *x)
 static vx_status linear_backward(vx_ctx *ctx, vx_node *node)
 {
     float *g[3];
-    vx_status st = input_grads(ctx, node, g);
+    vx_status st = vx_input_grads(ctx, node, g);
     if (st != VX_OK)
         return st;
     vx_tensor *x = node->in[0], *w = node->in[1];
@@ -161,6 +186,16 @@ static vx_status linear_backward(vx_ctx *ctx, vx_node *node)
     int64_t R = linear_rows(x);
     const float *px = x->data, *pw = w->data, *gy = node->out->grad->data;
     float *dx = g[0], *dw = g[1], *db = g[2];
+    if (!vx_reference(ctx)) {
+        if (dx) /* dx [R, In] += dy [R, Out] · w [Out, In] */
+            vx_sgemm(false, false, R, In, Out, 1.0f, gy, Out, pw, In, 1.0f, dx, In);
+        if (dw) /* dw [Out, In] += dyᵀ · x */
+            vx_sgemm(true, false, Out, In, R, 1.0f, gy, Out, px, In, 1.0f, dw, In);
+        for (int64_t r = 0; db && r < R; r++)
+            for (int64_t o = 0; o < Out; o++)
+                db[o] += gy[r * Out + o];
+        return VX_OK;
+    }
     for (int64_t r = 0; r < R; r++)
         for (int64_t o = 0; o < Out; o++) {
             float gro = gy[r * Out + o];
@@ -213,7 +248,13 @@ vx_tensor *vx_linear(vx_ctx *ctx, vx_tensor *x, vx_tensor *w, vx_tensor *bias)
     int64_t R = linear_rows(x);
     const float *px = x->data, *pw = w->data, *pb = bias ? bias->data : NULL;
     float *py = out->data;
-    for (int64_t r = 0; r < R; r++)
+    if (!vx_reference(ctx)) { /* y [R, Out] = bias + x [R, In] · wᵀ */
+        for (int64_t r = 0; r < R; r++)
+            for (int64_t o = 0; o < Out; o++)
+                py[r * Out + o] = pb ? pb[o] : 0.0f;
+        vx_sgemm(false, true, R, Out, In, 1.0f, px, In, pw, In, 1.0f, py, Out);
+    }
+    for (int64_t r = 0; vx_reference(ctx) && r < R; r++)
         for (int64_t o = 0; o < Out; o++) {
             float acc = pb ? pb[o] : 0.0f;
             for (int64_t i = 0; i < In; i++)

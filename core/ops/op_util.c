@@ -21,6 +21,17 @@ vx_status vx_broadcast_shape(const char *op, const vx_tensor *a, const vx_tensor
     return VX_OK;
 }
 
+vx_status vx_input_grads(vx_ctx *ctx, vx_node *node, float **g)
+{
+    for (int i = 0; i < node->n_in; i++) {
+        vx_tensor *t = node->in[i];
+        g[i] = vx_grad_buf(ctx, t);
+        if (t && t->requires_grad && !g[i])
+            return vx_last_status();
+    }
+    return VX_OK;
+}
+
 vx_status vx_require_f32(const char *op, const char *what, const vx_tensor *t)
 {
     if (t->dtype != VX_F32)

@@ -68,6 +68,11 @@ static inline axis_split axis_split_of(const vx_tensor *t, int axis)
 vx_status vx_broadcast_shape(const char *op, const vx_tensor *a, const vx_tensor *b,
                              int *out_ndim, int64_t *out_shape);
 
+/* Gradient buffers of node->in[0..n_in-1] into g: NULL where an input is
+ * absent or does not require grad. Fails only when a needed buffer cannot be
+ * allocated. */
+vx_status vx_input_grads(vx_ctx *ctx, vx_node *node, float **g);
+
 /* Fails with a message unless t is f32. */
 vx_status vx_require_f32(const char *op, const char *what, const vx_tensor *t);
 

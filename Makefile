@@ -105,6 +105,10 @@ test-run: $(TEST_BIN) $(TOOLS)
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 OPT=-O1 lib tools test-run
 
+# Fetches the default voice (en_US-joe-medium, pinned and hash-checked) into data/voices/.
+voice:
+	@sh data/fetch_voice.sh
+
 demo: deps all
 	@echo "voxc: the demo (synthesising the sample review with a Piper voice) arrives with"
 	@echo "      the VITS issue; today \`make demo\` builds the library and tools and lists them:"
@@ -119,6 +123,7 @@ help:
 	@echo "make test       deps + build + every Check suite"
 	@echo "make asan       the suites under -fsanitize=address,undefined"
 	@echo "make CC=clang   build with clang"
+	@echo "make voice      fetch the default Piper voice into data/voices/"
 	@echo "make demo       set up and run the main job"
 	@echo "make clean      remove build/"
 

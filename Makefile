@@ -34,7 +34,7 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(BUILD)/tests/voxc-tests
 SUITES_H := $(BUILD)/tests/suites.h
 
-.PHONY: all lib tools deps test test-run asan demo voice clean help features
+.PHONY: all lib tools deps test test-run asan demo voice clean help features fuzz fuzz-run
 .DEFAULT_GOAL := all
 
 all: features lib tools
@@ -114,6 +114,29 @@ demo: deps all
 	@echo "      the VITS issue; today \`make demo\` builds the library and tools and lists them:"
 	@ls $(BUILD)/bin
 
+# libFuzzer targets (clang + libclang-rt-14-dev): `make fuzz` builds them,
+# `make fuzz-run FUZZ_SECONDS=300` runs each for that long on its seed corpus.
+FUZZ_DIR     := build/fuzz
+FUZZ_FLAGS   := -g -O1 -std=c11 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined
+FUZZ_SECONDS ?= 300
+fuzz:
+	@mkdir -p $(FUZZ_DIR)/corpus-safetensors $(FUZZ_DIR)/corpus-onnx $(FUZZ_DIR)/corpus-text
+	clang $(FUZZ_FLAGS) tests/fuzz/fuzz_safetensors.c core/json.c core/status.c core/dtype.c \
+	    core/tensor.c core/ctx.c core/rng.c nn/safetensors.c nn/safetensors_write.c -lm -pthread \
+	    -o $(FUZZ_DIR)/fuzz_safetensors
+	clang $(FUZZ_FLAGS) tests/fuzz/fuzz_onnx.c models/onnx.c models/piper_import.c core/json.c \
+	    core/status.c -lm -o $(FUZZ_DIR)/fuzz_onnx
+	clang $(FUZZ_FLAGS) tests/fuzz/fuzz_text.c text/[a-z]*.c core/status.c core/json.c \
+	    -lespeak-ng -lm -pthread -o $(FUZZ_DIR)/fuzz_text
+
+fuzz-run: fuzz
+	$(FUZZ_DIR)/fuzz_safetensors -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    $(FUZZ_DIR)/corpus-safetensors tests/data/safetensors tests/data/safetensors/bad
+	$(FUZZ_DIR)/fuzz_onnx -max_total_time=$(FUZZ_SECONDS) -max_len=300000 -rss_limit_mb=2048 \
+	    -timeout=20 $(FUZZ_DIR)/corpus-onnx tests/data/onnx
+	cp data/texts/product-review-macbook-air.txt $(FUZZ_DIR)/corpus-text/
+	$(FUZZ_DIR)/fuzz_text -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(FUZZ_DIR)/corpus-text
+
 clean:
 	rm -rf $(BUILD)
 
@@ -125,6 +148,7 @@ help:
 	@echo "make CC=clang   build with clang"
 	@echo "make voice      fetch the default Piper voice into data/voices/"
 	@echo "make demo       set up and run the main job"
+	@echo "make fuzz       build the libFuzzer targets (clang); make fuzz-run FUZZ_SECONDS=300 runs them"
 	@echo "make clean      remove build/"
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

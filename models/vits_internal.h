@@ -1,0 +1,199 @@
+/* vits_internal.h — the parts of the VITS generator (weights and forward
+ * functions), shared by models/vits*.c only. One file per part:
+ *   vits_text_encoder.c  phoneme embedding + relative-position transformer
+ *   vits_duration.c      stochastic duration predictor in reverse (spline flows)
+ *   vits_flow.c          residual coupling flows in reverse (WaveNet)
+ *   vits_decoder.c       HiFi-GAN generator
+ *   vits_weights.c       weight lookup with shape checks (onnx or safetensors)
+ *   vits_kernels.c       fused inference kernels of the flow and the decoder
+ *   vits.c               loading, the synthesis pipeline, length regulation
+ * All tensors are batch 1: activations [1, C, T]. Weights are persistent
+ * tensors of the model's context. */
+#ifndef VX_VITS_INTERNAL_H
+#define VX_VITS_INTERNAL_H
+
+#include "models/vits.h"
+#include "nn/safetensors.h"
+
+#define VITS_MAX_LAYERS 16   /* encoder layers, WaveNet layers, DDSConv layers */
+#define VITS_MAX_FLOWS 8     /* coupling layers / spline flows                */
+#define VITS_MAX_RESBLOCKS (VX_VITS_MAX_STAGES * VX_VITS_MAX_STAGES)
+
+/* --- weight lookup ----------------------------------------------------------- */
+
+/* Where weights come from: exactly one of piper / st is set. */
+typedef struct vits_source {
+    vx_ctx *ctx;                     /* model context (persistent copies)        */
+    const vx_piper_voice *piper;
+    const vx_st_file *st;
+    const char *what;                /* the voice's path, for messages           */
+} vits_source;
+
+/* A persistent f32 copy of weight `name` (printf format) with rank `ndim`;
+ * shape[i] >= 0 must match, -1 accepts any size. NULL + error when absent
+ * or mis-shaped (the message names the voice, the weight and both shapes). */
+vx_tensor *vits_weight(const vits_source *src, int ndim, const int64_t *shape, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* A 1-D convolution: weight [Cout, Cin/groups, K] (ConvTranspose: [Cin, Cout, K]), bias [Cout] or NULL. */
+typedef struct vits_conv {
+    vx_tensor *w, *b;
+    int stride, pad, dilation, groups;
+} vits_conv;
+
+/* Load "<prefix>.weight" [cout, cin/groups, k] and, when with_bias, "<prefix>.bias" [cout]. */
+vx_status vits_conv_load(const vits_source *src, vits_conv *c, const char *prefix, int64_t cin,
+                         int64_t cout, int64_t k, int dilation, int groups, bool with_bias);
+
+/* "Same" convolution of x [1, Cin, T] -> [1, Cout, T] (odd kernels: pad dilation·(K−1)/2). */
+vx_tensor *vits_conv_apply(vx_ctx *ctx, const vits_conv *c, vx_tensor *x);
+
+/* --- inference kernels (vits_kernels.c), on contiguous [C, T] float rows ------- */
+
+/* Floats in one im2col column tile and in its activated input window (≈ 2 MiB each). */
+#define VITS_TILE_FLOATS (1 << 19)
+
+/* True when conv c ("same", stride 1) can run with tiles of >= 16 columns. */
+bool vits_tile_fits(const vits_conv *c);
+
+/* y = leaky_relu(scale · x, slope); slope 1 is the identity. */
+static inline float vits_activate(float x, float scale, float slope)
+{
+    x *= scale;
+    return x < 0.0f ? x * slope : x;
+}
+
+/* y [C, T] = bias (NULL: 0) + res (NULL: 0) (+ y itself when accumulate). */
+void vits_init_output(float *y, const float *bias, const float *res, int64_t C, int64_t T, bool accumulate);
+
+/* y [Cout, T] += W · im2col(act(x)) for x [Cin, T], act = vits_activate(·, scale,
+ * slope), "same" padding, stride 1, groups 1; y already holds the bias and any
+ * residual. act and col are scratch of VITS_TILE_FLOATS each. */
+void vits_conv_accumulate(const vits_conv *c, const float *x, int64_t T, float scale, float slope, float *y,
+                          float *act, float *col);
+
+/* y [rows, T] += alpha · W[row0 : row0+rows] · x for a 1×1 conv c, x [Cin, T]. */
+void vits_pointwise_accumulate(const vits_conv *c, int64_t row0, int64_t rows, const float *x, int64_t T,
+                               float alpha, float *y);
+
+/* LayerNorm over channels: gamma, beta [C]. */
+typedef struct vits_norm {
+    vx_tensor *gamma, *beta;
+} vits_norm;
+
+vx_status vits_norm_load(const vits_source *src, vits_norm *n, const char *prefix, int64_t channels);
+
+/* --- text encoder (enc_p) ------------------------------------------------------ */
+
+typedef struct vits_encoder_layer {
+    vits_conv q, k, v, o;            /* 1×1, H -> H                              */
+    vx_tensor *rel_k, *rel_v;        /* [1, 2w+1, H/heads], shared by the heads  */
+    vits_norm norm1, norm2;
+    vits_conv ffn1, ffn2;            /* H -> filter -> H, kernel ffn_kernel_size */
+} vits_encoder_layer;
+
+typedef struct vits_text_encoder {
+    vx_tensor *emb;                  /* [n_vocab, H]                             */
+    int hidden, n_heads, window, n_layers, ffn_kernel;
+    vits_encoder_layer layers[VITS_MAX_LAYERS];
+    vits_conv proj;                  /* 1×1, H -> 2·C (m_p, logs_p)              */
+    int inter_channels;              /* C                                        */
+} vits_text_encoder;
+
+vx_status vits_text_encoder_load(const vits_source *src, const vx_vits_config *c, vits_text_encoder *e);
+
+/* ids i32 [T] -> hidden x [1, H, T]; *m_p, *logs_p get [1, C, T]. */
+vx_tensor *vits_text_encoder_forward(vx_ctx *ctx, const vits_text_encoder *e, vx_tensor *ids,
+                                     vx_tensor **m_p, vx_tensor **logs_p);
+
+/* --- stochastic duration predictor (dp) ---------------------------------------- */
+
+typedef struct vits_ddsconv {
+    int n_layers;
+    vits_conv sep[VITS_MAX_LAYERS];  /* depthwise, dilated                       */
+    vits_conv pointwise[VITS_MAX_LAYERS];
+    vits_norm norm1[VITS_MAX_LAYERS], norm2[VITS_MAX_LAYERS];
+} vits_ddsconv;
+
+typedef struct vits_conv_flow {
+    vits_conv pre;                   /* 1×1, 1 -> F                              */
+    vits_ddsconv convs;
+    vits_conv proj;                  /* 1×1, F -> 3·bins − 1                     */
+} vits_conv_flow;
+
+typedef struct vits_duration_predictor {
+    int filter_channels, num_bins, n_flows;
+    vits_conv pre, proj, cond;       /* cond.w NULL for single-speaker voices    */
+    vits_ddsconv convs;
+    vx_tensor *flow_m, *flow_logs;   /* ElementwiseAffine dp.flows.0: [2, 1]     */
+    vits_conv_flow flows[VITS_MAX_FLOWS]; /* in run order: dp.flows.7, 5, 3      */
+} vits_duration_predictor;
+
+vx_status vits_duration_load(const vits_source *src, const vx_vits_config *c, vits_duration_predictor *d);
+
+/* x [1, H, T] (encoder hidden), g [1, gin, 1] or NULL, noise [1, 2, T]
+ * (ε · noise_w) -> logw [1, 1, T]. */
+vx_tensor *vits_duration_forward(vx_ctx *ctx, const vits_duration_predictor *d, vx_tensor *x,
+                                 vx_tensor *g, vx_tensor *noise);
+
+/* --- coupling flows (flow) ------------------------------------------------------ */
+
+typedef struct vits_coupling {
+    vits_conv pre;                   /* 1×1, C/2 -> Hf                           */
+    vits_conv in_layers[VITS_MAX_LAYERS];   /* Hf -> 2·Hf, kernel k, dilation rate^i */
+    vits_conv res_skip[VITS_MAX_LAYERS];    /* 1×1, Hf -> 2·Hf (last: Hf)        */
+    vits_conv cond;                  /* 1×1, gin -> 2·Hf·layers; w NULL if none  */
+    vits_conv post;                  /* 1×1, Hf -> C/2                           */
+} vits_coupling;
+
+typedef struct vits_flow {
+    int channels, hidden, n_layers, n_flows;
+    vits_coupling layers[VITS_MAX_FLOWS]; /* flow.flows.0, 2, 4, ... */
+} vits_flow;
+
+vx_status vits_flow_load(const vits_source *src, const vx_vits_config *c, vits_flow *f);
+
+/* z_p [1, C, F], g [1, gin, 1] or NULL -> z [1, C, F]. */
+vx_tensor *vits_flow_reverse(vx_ctx *ctx, const vits_flow *f, vx_tensor *z_p, vx_tensor *g);
+
+/* --- decoder (dec) -------------------------------------------------------------- */
+
+typedef struct vits_resblock {
+    int n_convs;                     /* dilations per block                      */
+    vits_conv convs1[VX_VITS_MAX_STAGES];  /* type 1: dilated; type 2: the only convs */
+    vits_conv convs2[VX_VITS_MAX_STAGES];  /* type 1 only: dilation 1          */
+} vits_resblock;
+
+typedef struct vits_decoder {
+    int n_upsamples, n_kernels, resblock_type;
+    float lrelu_slope, final_lrelu_slope;
+    vits_conv conv_pre, cond, conv_post;   /* cond.w NULL for single-speaker    */
+    vits_conv ups[VX_VITS_MAX_STAGES];     /* ConvTranspose                     */
+    vits_resblock blocks[VITS_MAX_RESBLOCKS];
+} vits_decoder;
+
+vx_status vits_decoder_load(const vits_source *src, const vx_vits_config *c, vits_decoder *d);
+
+/* z [1, C, F], g [1, gin, 1] or NULL -> audio [1, 1, F · hop]. */
+vx_tensor *vits_decoder_forward(vx_ctx *ctx, const vits_decoder *d, vx_tensor *z, vx_tensor *g);
+
+/* The same, decoding at most chunk_frames frames per pass (plus margins
+ * covering the receptive field); the result does not depend on chunk_frames. */
+vx_tensor *vits_decoder_forward_chunked(vx_ctx *ctx, const vits_decoder *d, vx_tensor *z, vx_tensor *g,
+                                        int64_t chunk_frames);
+
+/* --- the model ------------------------------------------------------------------- */
+
+struct vx_vits {
+    vx_vits_config config;
+    vx_ctx *ctx;                     /* owns every weight (persistent memory)    */
+    char *voice_json;                /* the Piper config text                    */
+    size_t voice_json_len;
+    vx_tensor *emb_g;                /* [n_speakers, gin] or NULL                */
+    vits_text_encoder enc;
+    vits_duration_predictor dp;
+    vits_flow flow;
+    vits_decoder dec;
+};
+
+#endif

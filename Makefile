@@ -34,6 +34,25 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(BUILD)/tests/voxc-tests
 SUITES_H := $(BUILD)/tests/suites.h
 
+# --- aarch64 cross build ------------------------------------------------------
+# NEON kernels (*_neon.c) build on aarch64 only. `make ARCH=aarch64` cross-
+# compiles the library (not the tools) with aarch64-linux-gnu-gcc into
+# build/aarch64; nothing runs. Headers of the optional system libraries
+# come from the host's /usr/include after the cross compiler's own.
+ifeq ($(ARCH),aarch64)
+CC      := aarch64-linux-gnu-gcc
+CFLAGS  += -idirafter /usr/include
+LDLIBS  := -lm -pthread
+LIB_SRC := $(filter-out %_avx2.c %_avx512.c,$(LIB_SRC))
+ifneq ($(origin BUILD),command line)
+BUILD   := build/aarch64
+endif
+TOOLS   :=
+endif
+ifneq ($(or $(ARCH),$(shell uname -m)),aarch64)
+LIB_SRC := $(filter-out %_neon.c,$(LIB_SRC))
+endif
+
 .PHONY: all lib tools deps test test-run asan demo voice clean help features fuzz fuzz-run
 .DEFAULT_GOAL := all
 

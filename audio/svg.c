@@ -1,99 +1,42 @@
-/* svg.c — waveform / log-mel / F0 figures as SVG (see svg.h): a string
- * builder, the colour map, a minimal PNG encoder for the heat map, axis ticks
- * and the panel layout. */
+/* svg.c — waveform / log-mel / F0 figures as SVG (see svg.h): XML escaping,
+ * the colour map, the heat map (a PNG from audio/png.h), axis ticks and the
+ * panel layout. */
 #include "audio/svg.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-/* --- string builder ------------------------------------------------------- */
+#include "audio/png.h"
+#include "core/atomic_file.h"
+#include "core/sbuf.h"
 
-typedef struct sbuf {
-    char *data;
-    size_t len, cap;
-    bool oom;
-} sbuf;
-
-static bool sb_reserve(sbuf *b, size_t extra)
-{
-    if (b->oom)
-        return false;
-    if (b->len + extra + 1 <= b->cap)
-        return true;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + extra + 1)
-        cap *= 2;
-    char *p = realloc(b->data, cap);
-    if (!p) {
-        b->oom = true;
-        return false;
-    }
-    b->data = p;
-    b->cap = cap;
-    return true;
-}
-
-static void sb_put(sbuf *b, const char *s, size_t n)
-{
-    if (!sb_reserve(b, n))
-        return;
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-/* Append a string literal. */
-#define sb_lit(b, s) sb_put((b), (s), sizeof(s) - 1)
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    char small[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof small) {
-        sb_put(b, small, (size_t)n);
-        return;
-    }
-    if (!sb_reserve(b, (size_t)n))
-        return;
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
+/* --- XML text and base64 ---------------------------------------------------- */
 
 /* Text content or attribute value with XML's five special characters escaped. */
-static void sb_xml_text(sbuf *b, const char *s)
+static void put_xml_text(vx_sbuf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': sb_lit(b, "&amp;"); break;
-        case '<': sb_lit(b, "&lt;"); break;
-        case '>': sb_lit(b, "&gt;"); break;
-        case '"': sb_lit(b, "&quot;"); break;
-        case '\'': sb_lit(b, "&apos;"); break;
+        case '&': vx_sbuf_lit(b, "&amp;"); break;
+        case '<': vx_sbuf_lit(b, "&lt;"); break;
+        case '>': vx_sbuf_lit(b, "&gt;"); break;
+        case '"': vx_sbuf_lit(b, "&quot;"); break;
+        case '\'': vx_sbuf_lit(b, "&apos;"); break;
         default:
             /* Control characters are not allowed in XML 1.0 text. */
             if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n')
-                sb_put(b, s, 1);
+                vx_sbuf_put(b, s, 1);
         }
     }
 }
 
-static void sb_base64(sbuf *b, const uint8_t *d, size_t n)
+static void put_base64(vx_sbuf *b, const uint8_t *d, size_t n)
 {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    if (!sb_reserve(b, (n + 2) / 3 * 4))
+    if (!vx_sbuf_reserve(b, (n + 2) / 3 * 4))
         return;
     char *o = b->data + b->len;
     size_t i = 0;
@@ -145,187 +88,6 @@ void vx_svg_colormap(double v, uint8_t rgb[3])
     }
 }
 
-/* --- PNG (RGB, 8 bits) ------------------------------------------------------ */
-/* ref: PNG specification (ISO/IEC 15948); RFC 1950 (zlib); RFC 1951 (deflate).
- * The heat map's pixels are replicated to make cells crisp when a viewer
- * smooths the stretched image, so the only redundancy worth finding is a run:
- * the deflate stream uses the fixed Huffman code with back-references at
- * distance 1 (a byte run, e.g. a row filtered "Up" against its copy) and 3
- * (a repeated RGB pixel). */
-
-typedef struct bit_writer {
-    uint8_t *out;
-    size_t len, cap;
-    uint32_t acc; /* pending bits, least significant first */
-    int n_acc;
-    bool oom;
-} bit_writer;
-
-static void bw_bits(bit_writer *w, uint32_t value, int n)
-{
-    if (w->oom)
-        return;
-    w->acc |= value << w->n_acc;
-    w->n_acc += n;
-    while (w->n_acc >= 8) {
-        if (w->len == w->cap) {
-            size_t cap = w->cap ? 2 * w->cap : 65536;
-            uint8_t *p = realloc(w->out, cap);
-            if (!p) {
-                w->oom = true;
-                return;
-            }
-            w->out = p;
-            w->cap = cap;
-        }
-        w->out[w->len++] = (uint8_t)w->acc;
-        w->acc >>= 8;
-        w->n_acc -= 8;
-    }
-}
-
-/* A Huffman code: written most significant bit first. */
-static void bw_code(bit_writer *w, uint32_t code, int n)
-{
-    uint32_t rev = 0;
-    for (int i = 0; i < n; i++)
-        rev |= ((code >> i) & 1u) << (n - 1 - i);
-    bw_bits(w, rev, n);
-}
-
-/* Fixed-code literal/length symbol 0..287 (RFC 1951 3.2.6). */
-static void deflate_symbol(bit_writer *w, int sym)
-{
-    if (sym < 144)
-        bw_code(w, 0x30u + (uint32_t)sym, 8);
-    else if (sym < 256)
-        bw_code(w, 0x190u + (uint32_t)(sym - 144), 9);
-    else if (sym < 280)
-        bw_code(w, (uint32_t)(sym - 256), 7);
-    else
-        bw_code(w, 0xc0u + (uint32_t)(sym - 280), 8);
-}
-
-/* A back-reference of `len` (3..258) bytes at distance 1 or 3. */
-static void deflate_match(bit_writer *w, int len, int dist)
-{
-    static const int base[29] = {3,  4,  5,  6,  7,  8,  9,  10, 11,  13,  15,  17,  19,  23, 27,
-                                 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
-    static const int extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2,
-                                  2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
-    int i = 28;
-    while (base[i] > len)
-        i--;
-    deflate_symbol(w, 257 + i);
-    bw_bits(w, (uint32_t)(len - base[i]), extra[i]);
-    bw_code(w, (uint32_t)(dist - 1), 5); /* distance codes 0 and 2: no extra bits */
-}
-
-/* Length of the run at `pos` that repeats the bytes `dist` back (<= 258). */
-static int run_length(const uint8_t *d, size_t n, size_t pos, size_t dist)
-{
-    if (pos < dist)
-        return 0;
-    int len = 0;
-    while (len < 258 && pos + (size_t)len < n && d[pos + len] == d[pos + len - dist])
-        len++;
-    return len;
-}
-
-/* zlib stream of d [n] into *w: one final fixed-Huffman block, Adler-32. */
-static void zlib_compress(bit_writer *w, const uint8_t *d, size_t n)
-{
-    bw_bits(w, 0x78, 8); /* deflate, 32 KiB window */
-    bw_bits(w, 0x01, 8); /* no dictionary; 0x7801 % 31 == 0 */
-    bw_bits(w, 1, 1);    /* BFINAL */
-    bw_bits(w, 1, 2);    /* BTYPE 01: fixed Huffman codes */
-    for (size_t i = 0; i < n;) {
-        int r1 = run_length(d, n, i, 1), r3 = run_length(d, n, i, 3);
-        int len = r1 >= r3 ? r1 : r3;
-        if (len >= 3) {
-            deflate_match(w, len, r1 >= r3 ? 1 : 3);
-            i += (size_t)len;
-        } else {
-            deflate_symbol(w, d[i++]);
-        }
-    }
-    deflate_symbol(w, 256); /* end of block */
-    bw_bits(w, 0, (8 - w->n_acc % 8) % 8); /* pad to a byte boundary */
-    uint32_t s1 = 1, s2 = 0;
-    for (size_t i = 0; i < n; i++) {
-        s1 = (s1 + d[i]) % 65521u;
-        s2 = (s2 + s1) % 65521u;
-    }
-    uint32_t adler = s2 << 16 | s1;
-    for (int k = 3; k >= 0; k--)
-        bw_bits(w, (adler >> (8 * k)) & 0xffu, 8);
-}
-
-static uint32_t crc32_update(const uint32_t table[256], uint32_t crc, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        crc = table[(crc ^ p[i]) & 0xffu] ^ (crc >> 8);
-    return crc;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-/* Append one chunk (length, type, data, CRC of type + data) at *pos. */
-static void png_chunk(uint8_t *out, size_t *pos, const uint32_t table[256], const char type[4],
-                      const uint8_t *data, size_t n)
-{
-    put_be32(out + *pos, (uint32_t)n);
-    memcpy(out + *pos + 4, type, 4);
-    if (n)
-        memcpy(out + *pos + 8, data, n);
-    uint32_t crc = crc32_update(table, 0xffffffffu, out + *pos + 4, n + 4) ^ 0xffffffffu;
-    put_be32(out + *pos + 8 + n, crc);
-    *pos += n + 12;
-}
-
-/* Filtered scanlines raw [h, 1 + 3 w] (filter byte + RGB) -> a malloc'd PNG
- * file of *len bytes (NULL on no memory). */
-static uint8_t *png_encode(const uint8_t *raw, int w, int h, size_t *len)
-{
-    uint32_t table[256];
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++)
-            c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-        table[i] = c;
-    }
-    bit_writer z = {0};
-    zlib_compress(&z, raw, (size_t)h * (1 + 3 * (size_t)w));
-    uint8_t *out = z.oom ? NULL : malloc(8 + 25 + 12 + z.len + 12);
-    if (!out) {
-        free(z.out);
-        return NULL;
-    }
-    static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    uint8_t ihdr[13];
-    put_be32(ihdr, (uint32_t)w);
-    put_be32(ihdr + 4, (uint32_t)h);
-    ihdr[8] = 8;  /* bit depth     */
-    ihdr[9] = 2;  /* colour: RGB   */
-    ihdr[10] = 0; /* deflate       */
-    ihdr[11] = 0; /* filter method */
-    ihdr[12] = 0; /* no interlace  */
-    memcpy(out, signature, 8);
-    size_t pos = 8;
-    png_chunk(out, &pos, table, "IHDR", ihdr, sizeof ihdr);
-    png_chunk(out, &pos, table, "IDAT", z.out, z.len);
-    png_chunk(out, &pos, table, "IEND", NULL, 0);
-    free(z.out);
-    *len = pos;
-    return out;
-}
-
 /* --- axes ----------------------------------------------------------------- */
 
 /* Maps data values in [lo, hi] linearly onto pixels [p0, p1]. */
@@ -373,48 +135,48 @@ typedef enum { SIDE_LEFT, SIDE_RIGHT, SIDE_BOTTOM } tick_side;
 
 /* Tick marks at every multiple of `step` on a vertical axis at x = `at` or a
  * horizontal axis at y = `at`, with their values as labels when `labels`. */
-static void draw_ticks(sbuf *b, const axis *a, double step, double at, tick_side side, bool labels)
+static void draw_ticks(vx_sbuf *b, const axis *a, double step, double at, tick_side side, bool labels)
 {
     long first = lround(ceil(fmin(a->lo, a->hi) / step - 1e-9));
     long last = lround(floor(fmax(a->lo, a->hi) / step + 1e-9));
     double dir = side == SIDE_LEFT ? -1.0 : 1.0;
-    sb_lit(b, "<g stroke=\"#222\" stroke-width=\"1\">\n");
+    vx_sbuf_lit(b, "<g stroke=\"#222\" stroke-width=\"1\">\n");
     for (long k = first; k <= last; k++) {
         double p = ax_map(a, k * step);
         if (side == SIDE_BOTTOM)
-            sb_printf(b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", p, at, p,
+            vx_sbuf_printf(b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", p, at, p,
                       at + 5);
         else
-            sb_printf(b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", at, p,
+            vx_sbuf_printf(b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", at, p,
                       at + 5 * dir, p);
     }
-    sb_lit(b, "</g>\n");
+    vx_sbuf_lit(b, "</g>\n");
     if (!labels)
         return;
-    sb_lit(b, "<g fill=\"#222\">\n");
+    vx_sbuf_lit(b, "<g fill=\"#222\">\n");
     char text[32];
     for (long k = first; k <= last; k++) {
         double p = ax_map(a, k * step);
         tick_label(text, sizeof text, k * step, step);
         if (side == SIDE_BOTTOM)
-            sb_printf(b, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">%s</text>\n", p,
+            vx_sbuf_printf(b, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">%s</text>\n", p,
                       at + 18, text);
         else
-            sb_printf(b, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"%s\">%s</text>\n",
+            vx_sbuf_printf(b, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"%s\">%s</text>\n",
                       at + 8 * dir, p + 4, side == SIDE_LEFT ? "end" : "start", text);
     }
-    sb_lit(b, "</g>\n");
+    vx_sbuf_lit(b, "</g>\n");
 }
 
 /* A label rotated to read bottom-to-top, centred on (x, y). */
-static void vertical_label(sbuf *b, double x, double y, const char *text)
+static void vertical_label(vx_sbuf *b, double x, double y, const char *text)
 {
-    sb_printf(b,
+    vx_sbuf_printf(b,
               "<text transform=\"translate(%.2f %.2f) rotate(-90)\" text-anchor=\"middle\" "
               "font-size=\"13\">",
               x, y);
-    sb_xml_text(b, text);
-    sb_lit(b, "</text>\n");
+    put_xml_text(b, text);
+    vx_sbuf_lit(b, "</text>\n");
 }
 
 /* --- layout ---------------------------------------------------------------- */
@@ -495,25 +257,25 @@ static layout make_layout(const vx_svg_figure *fig)
 }
 
 /* The time ticks of one panel whose bottom edge is at y; labelled on the last panel. */
-static void time_ticks(sbuf *b, const layout *L, double y, bool last)
+static void time_ticks(vx_sbuf *b, const layout *L, double y, bool last)
 {
     draw_ticks(b, &L->time, nice_step(L->time.hi - L->time.lo, 8), y, SIDE_BOTTOM, last);
     if (last)
-        sb_printf(b,
+        vx_sbuf_printf(b,
                   "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\" font-size=\"13\" "
                   "fill=\"#222\">Time (s)</text>\n",
                   (L->x0 + L->x1) / 2, y + 40);
 }
 
-static void frame_rect(sbuf *b, double x0, double y0, double x1, double y1)
+static void frame_rect(vx_sbuf *b, double x0, double y0, double x1, double y1)
 {
-    sb_printf(b,
+    vx_sbuf_printf(b,
               "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"none\" "
               "stroke=\"#222\" stroke-width=\"1\"/>\n",
               x0, y0, x1 - x0, y1 - y0);
 }
 
-static void draw_waveform(sbuf *b, const vx_svg_figure *fig, const layout *L, bool last)
+static void draw_waveform(vx_sbuf *b, const vx_svg_figure *fig, const layout *L, bool last)
 {
     double peak = 0.0;
     for (int64_t i = 0; i < fig->wave_len; i++)
@@ -525,14 +287,14 @@ static void draw_waveform(sbuf *b, const vx_svg_figure *fig, const layout *L, bo
     double top = ceil_to(peak, step);
     axis amp = {-top, top, L->wave_y1, L->wave_y0};
 
-    sb_lit(b, "<g id=\"waveform\">\n");
-    sb_printf(b,
+    vx_sbuf_lit(b, "<g id=\"waveform\">\n");
+    vx_sbuf_printf(b,
               "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#bbb\" "
               "stroke-width=\"0.6\"/>\n",
               L->x0, ax_map(&amp, 0.0), L->x1, ax_map(&amp, 0.0));
     /* Envelope: min and max of the samples under each pixel column. */
     int cols = (int)(L->x1 - L->x0);
-    sb_lit(b, "<path fill=\"#2a6fb0\" stroke=\"#2a6fb0\" stroke-width=\"0.6\" d=\"");
+    vx_sbuf_lit(b, "<path fill=\"#2a6fb0\" stroke=\"#2a6fb0\" stroke-width=\"0.6\" d=\"");
     double duration = (double)fig->wave_len / fig->sample_rate;
     for (int pass = 0; pass < 2; pass++) {
         for (int k = 0; k < cols; k++) {
@@ -556,16 +318,16 @@ static void draw_waveform(sbuf *b, const vx_svg_figure *fig, const layout *L, bo
                 any = true;
             }
             double v = pass == 0 ? hi : lo;
-            sb_printf(b, "%s%.1f %.2f", (pass == 0 && k == 0) ? "M" : " L", L->x0 + c + 0.5,
+            vx_sbuf_printf(b, "%s%.1f %.2f", (pass == 0 && k == 0) ? "M" : " L", L->x0 + c + 0.5,
                       ax_map(&amp, v));
         }
     }
-    sb_lit(b, " Z\"/>\n");
+    vx_sbuf_lit(b, " Z\"/>\n");
     frame_rect(b, L->x0, L->wave_y0, L->x1, L->wave_y1);
     draw_ticks(b, &amp, step, L->x0, SIDE_LEFT, true);
     vertical_label(b, L->x0 - 52, (L->wave_y0 + L->wave_y1) / 2, "Amplitude");
     time_ticks(b, L, L->wave_y1, last);
-    sb_lit(b, "</g>\n");
+    vx_sbuf_lit(b, "</g>\n");
 }
 
 #define DB_PER_NEPER (20.0 / M_LN10) /* 20 log10(x) = DB_PER_NEPER * ln(x) */
@@ -600,7 +362,7 @@ static int repeat_for(double pixels, int cells)
     return k < 1 ? 1 : k > MAX_CELL_REPEAT ? MAX_CELL_REPEAT : k;
 }
 
-static bool draw_heatmap(sbuf *b, const vx_svg_figure *fig, const layout *L, double lo, double hi)
+static bool draw_heatmap(vx_sbuf *b, const vx_svg_figure *fig, const layout *L, double lo, double hi)
 {
     int64_t frames = fig->mel_frames;
     int n_mels = fig->n_mels;
@@ -635,21 +397,21 @@ static bool draw_heatmap(sbuf *b, const vx_svg_figure *fig, const layout *L, dou
             line[k * row] = 2; /* filter Up: a copy of the row above is all zeros */
     }
     size_t png_len = 0;
-    uint8_t *png = png_encode(raw, w, h, &png_len);
+    uint8_t *png = vx_png_encode_rgb(raw, w, h, &png_len);
     free(raw);
     if (!png)
         return false;
     double t_start = fig->mel_t0_s - 0.5 * fig->mel_hop_s;
     double t_end = t_start + (double)cols * group * fig->mel_hop_s;
     double x0 = ax_map(&L->time, t_start), x1 = ax_map(&L->time, t_end);
-    sb_printf(b,
+    vx_sbuf_printf(b,
               "<image x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
               "preserveAspectRatio=\"none\" image-rendering=\"optimizeSpeed\" "
               "style=\"image-rendering:pixelated\" clip-path=\"url(#spec-clip)\" "
               "xlink:href=\"data:image/png;base64,",
               x0, L->spec_y0, x1 - x0, L->spec_y1 - L->spec_y0);
-    sb_base64(b, png, png_len);
-    sb_lit(b, "\"/>\n");
+    put_base64(b, png, png_len);
+    vx_sbuf_lit(b, "\"/>\n");
     free(png);
     return true;
 }
@@ -677,7 +439,7 @@ static bool voiced(const vx_svg_figure *fig, int64_t i)
     return finite_f(fig->f0[i]) && fig->f0[i] > 0.0f;
 }
 
-static void draw_f0(sbuf *b, const vx_svg_figure *fig, const layout *L)
+static void draw_f0(vx_sbuf *b, const vx_svg_figure *fig, const layout *L)
 {
     double step;
     axis hz = f0_axis(fig, L, &step);
@@ -685,7 +447,7 @@ static void draw_f0(sbuf *b, const vx_svg_figure *fig, const layout *L)
     static const char *const strokes[2] = {
         "fill=\"none\" stroke=\"#000\" stroke-opacity=\"0.55\" stroke-width=\"4.2\"",
         "fill=\"none\" stroke=\"#ff5a36\" stroke-width=\"2.2\""};
-    sb_lit(b, "<g id=\"f0\" clip-path=\"url(#spec-clip)\" stroke-linejoin=\"round\" stroke-linecap=\"round\">\n");
+    vx_sbuf_lit(b, "<g id=\"f0\" clip-path=\"url(#spec-clip)\" stroke-linejoin=\"round\" stroke-linecap=\"round\">\n");
     for (int layer = 0; layer < 2; layer++) {
         for (int64_t i = 0; i < fig->f0_frames;) {
             if (!voiced(fig, i)) {
@@ -697,28 +459,28 @@ static void draw_f0(sbuf *b, const vx_svg_figure *fig, const layout *L)
                 j++;
             if (j - i == 1) {
                 double t = fig->f0_t0_s + i * fig->f0_hop_s;
-                sb_printf(b, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"%.1f\" %s/>\n",
+                vx_sbuf_printf(b, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"%.1f\" %s/>\n",
                           ax_map(&L->time, t), ax_map(&hz, fig->f0[i]), layer ? 1.1 : 2.1,
                           strokes[layer]);
             } else {
-                sb_printf(b, "<polyline %s points=\"", strokes[layer]);
+                vx_sbuf_printf(b, "<polyline %s points=\"", strokes[layer]);
                 for (int64_t k = i; k < j; k++) {
                     double t = fig->f0_t0_s + k * fig->f0_hop_s;
-                    sb_printf(b, "%s%.2f,%.2f", k == i ? "" : " ", ax_map(&L->time, t),
+                    vx_sbuf_printf(b, "%s%.2f,%.2f", k == i ? "" : " ", ax_map(&L->time, t),
                               ax_map(&hz, fig->f0[k]));
                 }
-                sb_lit(b, "\"/>\n");
+                vx_sbuf_lit(b, "\"/>\n");
             }
             i = j;
         }
     }
-    sb_lit(b, "</g>\n");
+    vx_sbuf_lit(b, "</g>\n");
     /* The Hz axis on the right. */
     draw_ticks(b, &hz, step, L->x1, SIDE_RIGHT, true);
     vertical_label(b, L->x1 + 50, (L->spec_y0 + L->spec_y1) / 2, "F0 (Hz)");
     /* Legend in the top-left corner of the plot. */
     double lx = L->x0 + 10, ly = L->spec_y0 + 10;
-    sb_printf(b,
+    vx_sbuf_printf(b,
               "<g id=\"legend\"><rect x=\"%.2f\" y=\"%.2f\" width=\"58\" height=\"22\" rx=\"3\" "
               "fill=\"#fff\" fill-opacity=\"0.85\" stroke=\"#888\" stroke-width=\"0.6\"/>\n"
               "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" %s/>\n"
@@ -726,17 +488,17 @@ static void draw_f0(sbuf *b, const vx_svg_figure *fig, const layout *L)
               lx, ly, lx + 7, ly + 11, lx + 29, ly + 11, strokes[1], lx + 35, ly + 15.5);
 }
 
-static void draw_colorbar(sbuf *b, const layout *L, double lo, double hi)
+static void draw_colorbar(vx_sbuf *b, const layout *L, double lo, double hi)
 {
-    sb_lit(b, "<g id=\"colorbar\">\n<defs><linearGradient id=\"cmap\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">\n");
+    vx_sbuf_lit(b, "<g id=\"colorbar\">\n<defs><linearGradient id=\"cmap\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">\n");
     for (int i = 0; i <= 16; i++) {
         uint8_t rgb[3];
         vx_svg_colormap(i / 16.0, rgb);
-        sb_printf(b, "<stop offset=\"%.4f\" stop-color=\"#%02x%02x%02x\"/>\n", i / 16.0, rgb[0],
+        vx_sbuf_printf(b, "<stop offset=\"%.4f\" stop-color=\"#%02x%02x%02x\"/>\n", i / 16.0, rgb[0],
                   rgb[1], rgb[2]);
     }
-    sb_lit(b, "</linearGradient></defs>\n");
-    sb_printf(b, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"url(#cmap)\"/>\n",
+    vx_sbuf_lit(b, "</linearGradient></defs>\n");
+    vx_sbuf_printf(b, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"url(#cmap)\"/>\n",
               L->cbar_x, L->spec_y0, CBAR_WIDTH, L->spec_y1 - L->spec_y0);
     frame_rect(b, L->cbar_x, L->spec_y0, L->cbar_x + CBAR_WIDTH, L->spec_y1);
     axis db = {lo, hi, L->spec_y1, L->spec_y0};
@@ -744,14 +506,14 @@ static void draw_colorbar(sbuf *b, const layout *L, double lo, double hi)
     double right = L->cbar_x + CBAR_WIDTH;
     draw_ticks(b, &db, step, right, SIDE_RIGHT, true);
     vertical_label(b, right + 50, (L->spec_y0 + L->spec_y1) / 2, "Magnitude (dB)");
-    sb_lit(b, "</g>\n");
+    vx_sbuf_lit(b, "</g>\n");
 }
 
-static bool draw_spectrogram(sbuf *b, const vx_svg_figure *fig, const layout *L)
+static bool draw_spectrogram(vx_sbuf *b, const vx_svg_figure *fig, const layout *L)
 {
     double lo, hi;
     db_limits(fig, &lo, &hi);
-    sb_printf(b,
+    vx_sbuf_printf(b,
               "<g id=\"spectrogram\">\n<defs><clipPath id=\"spec-clip\"><rect x=\"%.2f\" "
               "y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"/></clipPath></defs>\n",
               L->x0, L->spec_y0, L->x1 - L->x0, L->spec_y1 - L->spec_y0);
@@ -765,7 +527,7 @@ static bool draw_spectrogram(sbuf *b, const vx_svg_figure *fig, const layout *L)
     time_ticks(b, L, L->spec_y1, true);
     if (fig->f0)
         draw_f0(b, fig, L);
-    sb_lit(b, "</g>\n");
+    vx_sbuf_lit(b, "</g>\n");
     draw_colorbar(b, L, lo, hi);
     return true;
 }
@@ -775,8 +537,8 @@ char *vx_svg_render(const vx_svg_figure *fig, size_t *len)
     if (check_figure(fig))
         return NULL;
     layout L = make_layout(fig);
-    sbuf b = {0};
-    sb_printf(&b,
+    vx_sbuf b = {0};
+    vx_sbuf_printf(&b,
               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
               "<svg xmlns=\"http://www.w3.org/2000/svg\" "
               "xmlns:xlink=\"http://www.w3.org/1999/xlink\" version=\"1.1\" width=\"%.0f\" "
@@ -784,22 +546,22 @@ char *vx_svg_render(const vx_svg_figure *fig, size_t *len)
               "Arial, sans-serif\" font-size=\"12\">\n",
               L.width, L.height, L.width, L.height);
     if (fig->title && fig->title[0]) {
-        sb_lit(&b, "<title>");
-        sb_xml_text(&b, fig->title);
-        sb_lit(&b, "</title>\n");
+        vx_sbuf_lit(&b, "<title>");
+        put_xml_text(&b, fig->title);
+        vx_sbuf_lit(&b, "</title>\n");
     }
-    sb_printf(&b, "<rect width=\"%.0f\" height=\"%.0f\" fill=\"#fff\"/>\n", L.width, L.height);
+    vx_sbuf_printf(&b, "<rect width=\"%.0f\" height=\"%.0f\" fill=\"#fff\"/>\n", L.width, L.height);
     if (fig->title && fig->title[0]) {
-        sb_printf(&b, "<text x=\"%.2f\" y=\"26\" text-anchor=\"middle\" font-size=\"15\" "
+        vx_sbuf_printf(&b, "<text x=\"%.2f\" y=\"26\" text-anchor=\"middle\" font-size=\"15\" "
                       "font-weight=\"bold\" fill=\"#111\">",
                   (L.x0 + L.x1) / 2);
-        sb_xml_text(&b, fig->title);
-        sb_lit(&b, "</text>\n");
+        put_xml_text(&b, fig->title);
+        vx_sbuf_lit(&b, "</text>\n");
     }
     if (fig->wave)
         draw_waveform(&b, fig, &L, !fig->mel);
     bool ok = !fig->mel || draw_spectrogram(&b, fig, &L);
-    sb_lit(&b, "</svg>\n");
+    vx_sbuf_lit(&b, "</svg>\n");
     if (!ok || b.oom) {
         free(b.data);
         return vx_fail_null(VX_ERR_OOM, "svg: out of memory rendering a %lld-frame figure",
@@ -818,27 +580,7 @@ vx_status vx_svg_write(const char *path, const vx_svg_figure *fig)
     char *doc = vx_svg_render(fig, &n);
     if (!doc)
         return vx_last_status();
-    size_t tlen = strlen(path) + 32;
-    char *tmp = malloc(tlen);
-    if (!tmp) {
-        free(doc);
-        return vx_fail(VX_ERR_OOM, "svg: out of memory writing %s", path);
-    }
-    snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
-    vx_status st = VX_OK;
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        st = vx_fail(VX_ERR_IO, "svg: cannot create %s (does the directory exist and is it writable?)",
-                     tmp);
-    } else {
-        bool ok = fwrite(doc, 1, n, f) == n && fflush(f) == 0 && fsync(fileno(f)) == 0;
-        ok = (fclose(f) == 0) && ok;
-        if (!ok || rename(tmp, path) != 0) {
-            remove(tmp);
-            st = vx_fail(VX_ERR_IO, "svg: cannot write %s (disk full or no permission?)", path);
-        }
-    }
-    free(tmp);
+    vx_status st = vx_write_file_atomic(path, doc, n);
     free(doc);
     return st;
 }

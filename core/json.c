@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sbuf.h"
+
 typedef struct parser {
     const unsigned char *text; /* not NUL-terminated */
     size_t len;
@@ -15,12 +17,6 @@ typedef struct parser {
     int depth;
     const char *what;
 } parser;
-
-/* A growable byte buffer for decoded strings. */
-typedef struct byte_buf {
-    char *data;
-    size_t len, cap;
-} byte_buf;
 
 /* --- errors ---------------------------------------------------------------- */
 
@@ -90,22 +86,10 @@ static void skip_ws(parser *p)
 
 static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
-static bool buf_push(byte_buf *b, const void *src, size_t n)
+static bool buf_push(vx_sbuf *b, const void *src, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 16;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *d = realloc(b->data, cap);
-        if (!d)
-            return false;
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, src, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-    return true;
+    vx_sbuf_put(b, src, n);
+    return !b->oom;
 }
 
 /* Encode code point cp (<= 0x10FFFF, no surrogates) as UTF-8 into out. */
@@ -220,7 +204,7 @@ static int parse_unicode_escape(parser *p, uint32_t *cp)
  * terminated) and its length. Returns false with the error set. */
 static bool parse_string(parser *p, char **out, size_t *out_len)
 {
-    byte_buf b = {0};
+    vx_sbuf b = {0};
     p->pos++; /* opening quote */
     for (;;) {
         if (p->pos >= p->len) {

@@ -119,4 +119,8 @@ const vx_piper_weight *vx_piper_find(const vx_piper_voice *v, const char *name);
  * exist), malloc'ed; NULL with VX_ERR_OOM on failure. */
 char *vx_vits_config_json(const vx_vits_config *c);
 
+/* The inverse: fills *c from text written by vx_vits_config_json. VX_ERR_FORMAT
+ * naming `what` and the key when a key is missing, mistyped or out of range. */
+vx_status vx_vits_config_from_json(const char *text, vx_vits_config *c, const char *what);
+
 #endif

@@ -8,139 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/json.h"
 #include "models/vits_internal.h"
 
 /* A sentence longer than this many frames (≈ 19 min at 22050 Hz, hop 256)
  * is refused rather than attempted. */
 #define VITS_MAX_FRAMES 100000
-
-/* --- hyper-parameters from the safetensors metadata (vx_vits_config_json) ---- */
-
-static vx_status json_int(const vx_json *j, const char *key, int *out, const char *what)
-{
-    const vx_json *v = vx_json_get(j, key);
-    if (v && v->type == VX_JSON_STRING) { /* "resblock": "1" */
-        char *end;
-        long n = strtol(v->string, &end, 10);
-        if (end != v->string && !*end) {
-            *out = (int)n;
-            return VX_OK;
-        }
-    }
-    if (!v || v->type != VX_JSON_NUMBER || !v->is_integer || v->integer < -(1 << 30) || v->integer > (1 << 30))
-        return vx_fail(VX_ERR_FORMAT, "%s: VITS config needs an integer \"%s\" (re-run voxc-convert piper)", what,
-                       key);
-    *out = (int)v->integer;
-    return VX_OK;
-}
-
-static vx_status json_float(const vx_json *j, const char *key, float *out, const char *what)
-{
-    const vx_json *v = vx_json_get(j, key);
-    if (!v || v->type != VX_JSON_NUMBER)
-        return vx_fail(VX_ERR_FORMAT, "%s: VITS config needs a number \"%s\" (re-run voxc-convert piper)", what, key);
-    *out = (float)v->number;
-    return VX_OK;
-}
-
-/* An integer array of exactly n items. */
-static vx_status json_ints(const vx_json *j, const char *key, int *out, int n, const char *what)
-{
-    const vx_json *v = vx_json_get(j, key);
-    if (!v || v->type != VX_JSON_ARRAY || (int)v->count != n)
-        return vx_fail(VX_ERR_FORMAT, "%s: VITS config needs \"%s\" as an array of %d integers", what, key, n);
-    for (int i = 0; i < n; i++) {
-        const vx_json *x = v->items[i];
-        if (x->type != VX_JSON_NUMBER || !x->is_integer || x->integer < 0 || x->integer > (1 << 20))
-            return vx_fail(VX_ERR_FORMAT, "%s: VITS config \"%s\"[%d] is not a non-negative integer", what, key, i);
-        out[i] = (int)x->integer;
-    }
-    return VX_OK;
-}
-
-/* Length of array `key` (0..VX_VITS_MAX_STAGES), or -1 with the error set. */
-static int json_len(const vx_json *j, const char *key, const char *what)
-{
-    const vx_json *v = vx_json_get(j, key);
-    if (!v || v->type != VX_JSON_ARRAY || v->count > VX_VITS_MAX_STAGES) {
-        vx_fail(VX_ERR_FORMAT, "%s: VITS config needs \"%s\" as an array of at most %d items", what, key,
-                VX_VITS_MAX_STAGES);
-        return -1;
-    }
-    return (int)v->count;
-}
-
-static vx_status config_from_json(const char *text, vx_vits_config *c, const char *what)
-{
-    vx_json *j = vx_json_parse(text, strlen(text), what);
-    if (!j)
-        return vx_last_status();
-    memset(c, 0, sizeof *c);
-    struct { const char *key; int *out; } ints[] = {
-        {"n_vocab", &c->n_vocab}, {"hidden_channels", &c->hidden_channels},
-        {"filter_channels", &c->filter_channels}, {"ffn_kernel_size", &c->ffn_kernel_size},
-        {"n_heads", &c->n_heads}, {"n_layers", &c->n_layers}, {"window_size", &c->window_size},
-        {"inter_channels", &c->inter_channels}, {"flow_n_flows", &c->flow_n_flows},
-        {"flow_hidden_channels", &c->flow_hidden_channels}, {"flow_n_layers", &c->flow_n_layers},
-        {"flow_kernel_size", &c->flow_kernel_size}, {"flow_dilation_rate", &c->flow_dilation_rate},
-        {"dp_filter_channels", &c->dp_filter_channels}, {"dp_kernel_size", &c->dp_kernel_size},
-        {"dp_n_layers", &c->dp_n_layers}, {"dp_n_flows", &c->dp_n_flows}, {"dp_num_bins", &c->dp_num_bins},
-        {"upsample_initial_channel", &c->upsample_initial_channel}, {"resblock", &c->resblock_type},
-        {"hop_length", &c->hop_length}, {"n_speakers", &c->n_speakers}, {"gin_channels", &c->gin_channels},
-        {"sample_rate", &c->sample_rate},
-    };
-    struct { const char *key; float *out; } floats[] = {
-        {"lrelu_slope", &c->lrelu_slope}, {"final_lrelu_slope", &c->final_lrelu_slope},
-        {"noise_scale", &c->noise_scale}, {"length_scale", &c->length_scale}, {"noise_w", &c->noise_w},
-    };
-    vx_status st = VX_OK;
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0] && !st; i++)
-        st = json_int(j, ints[i].key, ints[i].out, what);
-    for (size_t i = 0; i < sizeof floats / sizeof floats[0] && !st; i++)
-        st = json_float(j, floats[i].key, floats[i].out, what);
-    if (!st && (c->dp_n_layers < 0 || c->dp_n_layers > VX_VITS_MAX_STAGES))
-        st = vx_fail(VX_ERR_FORMAT, "%s: VITS config dp_n_layers %d is outside 0..%d", what, c->dp_n_layers,
-                     VX_VITS_MAX_STAGES);
-    if (!st)
-        st = json_ints(j, "dp_dilations", c->dp_dilations, c->dp_n_layers, what);
-    if (!st && (c->n_upsamples = json_len(j, "upsample_rates", what)) < 0)
-        st = vx_last_status();
-    if (!st)
-        st = json_ints(j, "upsample_rates", c->upsample_rates, c->n_upsamples, what);
-    if (!st)
-        st = json_ints(j, "upsample_kernel_sizes", c->upsample_kernels, c->n_upsamples, what);
-    if (!st)
-        st = json_ints(j, "upsample_padding", c->upsample_padding, c->n_upsamples, what);
-    if (!st && (c->n_resblock_kernels = json_len(j, "resblock_kernel_sizes", what)) < 0)
-        st = vx_last_status();
-    if (!st)
-        st = json_ints(j, "resblock_kernel_sizes", c->resblock_kernels, c->n_resblock_kernels, what);
-    const vx_json *dil = vx_json_get(j, "resblock_dilation_sizes");
-    if (!st && (!dil || dil->type != VX_JSON_ARRAY || (int)dil->count != c->n_resblock_kernels ||
-                dil->count == 0 || dil->items[0]->type != VX_JSON_ARRAY ||
-                dil->items[0]->count > VX_VITS_MAX_STAGES))
-        st = vx_fail(VX_ERR_FORMAT, "%s: VITS config needs \"resblock_dilation_sizes\": one array per kernel", what);
-    if (!st) {
-        c->n_resblock_dilations = (int)dil->items[0]->count;
-        for (int k = 0; k < c->n_resblock_kernels && !st; k++) {
-            const vx_json *row = dil->items[k];
-            if (row->type != VX_JSON_ARRAY || (int)row->count != c->n_resblock_dilations)
-                st = vx_fail(VX_ERR_FORMAT, "%s: VITS config \"resblock_dilation_sizes\"[%d] must hold %d integers",
-                             what, k, c->n_resblock_dilations);
-            for (int d = 0; d < c->n_resblock_dilations && !st; d++) {
-                const vx_json *x = row->items[d];
-                if (x->type != VX_JSON_NUMBER || !x->is_integer || x->integer < 1 || x->integer > 4096)
-                    st = vx_fail(VX_ERR_FORMAT, "%s: VITS config \"resblock_dilation_sizes\"[%d][%d] is not a "
-                                 "positive integer", what, k, d);
-                else
-                    c->resblock_dilations[k][d] = (int)x->integer;
-            }
-        }
-    }
-    vx_json_free(j);
-    return st;
-}
 
 /* --- loading --------------------------------------------------------------------- */
 
@@ -202,7 +74,7 @@ static vx_status load_safetensors(vx_vits *v, const char *path)
                      "(make one with voxc-convert piper MODEL.onnx OUT.safetensors)", path, VX_VITS_META_MODEL,
                      VX_VITS_META_CONFIG, VX_VITS_META_PIPER);
     if (!st)
-        st = config_from_json(config, &v->config, path);
+        st = vx_vits_config_from_json(config, &v->config, path);
     vits_source src = {.ctx = v->ctx, .st = f, .what = path};
     if (!st)
         st = load_parts(v, &src);

@@ -4,7 +4,6 @@
  * header padded with spaces to a multiple of 8 bytes. */
 #include "nn/safetensors.h"
 
-#include <fcntl.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/atomic_file.h"
 #include "core/json.h"
 
 /* Layout rank: the Python package sorts by its dtype enum, descending, which
@@ -119,21 +119,6 @@ static char *build_header(const laid_tensor *order, int n, int n_meta,
     return buf;
 }
 
-/* fsync the directory holding `path` so the rename itself is durable. */
-static void sync_parent_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-    if (!dir)
-        return;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(dir);
-}
-
 static vx_status write_file(const char *path, const char *tmp, const char *header, size_t header_len,
                             const laid_tensor *order, int n)
 {
@@ -156,7 +141,7 @@ static vx_status write_file(const char *path, const char *tmp, const char *heade
         return vx_fail(VX_ERR_IO, "%s: writing %s failed: %s", path, tmp, strerror(err));
     if (rename(tmp, path) != 0)
         return vx_fail(VX_ERR_IO, "%s: cannot rename %s to it: %s", path, tmp, strerror(errno));
-    sync_parent_dir(path);
+    vx_fsync_parent_dir(path);
     return VX_OK;
 }
 

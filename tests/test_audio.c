@@ -2,7 +2,6 @@
  * Griffin-Lim. Reference values come from tests/ref/mel_fixture.py (librosa,
  * written to tests/data/mel/), from a naive double-precision DFT, or from
  * analytic signals (tones whose amplitude is known). */
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include "audio/stft.h"
 #include "audio/wav.h"
 #include "core/json.h"
+#include "test_files.h"
 #include "test_util.h"
 
 #define CLIP_A "data/ljspeech-mini/wavs/LJ001-0002.wav"
@@ -25,62 +25,10 @@
 
 /* --- helpers ----------------------------------------------------------------- */
 
-/* A fresh temporary directory for one test (removed by rm_tmpdir). */
-static char *make_tmpdir(void)
-{
-    static char path[64];
-    snprintf(path, sizeof path, "/tmp/voxc-audio-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(path));
-    return path;
-}
-
-static void rm_tmpdir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    ck_assert_ptr_nonnull(d);
-    struct dirent *e;
-    char buf[512];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(buf, sizeof buf, "%s/%s", dir, e->d_name);
-        unlink(buf);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
-static int count_dir_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    ck_assert_ptr_nonnull(d);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-    closedir(d);
-    return n;
-}
-
-static char *read_text(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    buf[n] = '\0';
-    *len = (size_t)n;
-    return buf;
-}
-
 static vx_json *load_fixture_json(void)
 {
     size_t len;
-    char *text = read_text(FIXTURE_DIR "fixture.json", &len);
+    char *text = read_file(FIXTURE_DIR "fixture.json", &len);
     vx_json *j = vx_json_parse(text, len, "tests/data/mel/fixture.json");
     free(text);
     ck_assert_msg(j != NULL, "%s", vx_last_error());
@@ -103,7 +51,7 @@ static float *load_array(const char *name, int64_t shape[3])
     snprintf(path, sizeof path, FIXTURE_DIR "%s", vx_json_get_string(a, "file", ""));
     vx_json_free(j);
     size_t len;
-    char *bytes = read_text(path, &len);
+    char *bytes = read_file(path, &len);
     ck_assert_int_eq(len, (size_t)count * sizeof(float));
     float *v = malloc(len);
     memcpy(v, bytes, len); /* the fixture is little-endian float32, as this host */
@@ -156,7 +104,7 @@ static vx_audio read_clip(const char *path)
 /* Writes a stereo tone with `subtype`, reads it back and checks every sample. */
 static void round_trip(const char *ext, vx_audio_subtype subtype, int rate, double tol)
 {
-    char *dir = make_tmpdir();
+    char *dir = make_dir("audio");
     char path[128];
     snprintf(path, sizeof path, "%s/x.%s", dir, ext);
     int64_t frames = 1000;
@@ -174,7 +122,7 @@ static void round_trip(const char *ext, vx_audio_subtype subtype, int rate, doub
                   (int)subtype, rate, max_abs_diff(a.samples, x, 2 * frames));
     vx_audio_free(&a);
     free(x);
-    rm_tmpdir(dir);
+    remove_dir(dir);
 }
 
 static const int rates[] = {8000, 16000, 22050, 24000, 44100, 48000};
@@ -209,7 +157,7 @@ END_TEST
 
 START_TEST(ogg_vorbis_keeps_a_tone_within_lossy_error)
 {
-    char *dir = make_tmpdir();
+    char *dir = make_dir("audio");
     char path[128];
     snprintf(path, sizeof path, "%s/tone.ogg", dir);
     int64_t n = 22050;
@@ -227,13 +175,13 @@ START_TEST(ogg_vorbis_keeps_a_tone_within_lossy_error)
     ck_assert_msg(10 * log10(ref / err) > 20, "vorbis SNR %.1f dB", 10 * log10(ref / err));
     vx_audio_free(&a);
     free(x);
-    rm_tmpdir(dir);
+    remove_dir(dir);
 }
 END_TEST
 
 START_TEST(read_mixdown_averages_the_channels)
 {
-    char *dir = make_tmpdir();
+    char *dir = make_dir("audio");
     char path[128];
     snprintf(path, sizeof path, "%s/st.wav", dir);
     float x[] = {0.5f, -0.25f, 0.125f, 0.375f, -1.0f, 0.0f};
@@ -245,7 +193,7 @@ START_TEST(read_mixdown_averages_the_channels)
     ck_assert_float_eq_tol(a.samples[0], (0.5f - 0.25f + 0.125f) / 3, 1e-7);
     ck_assert_float_eq_tol(a.samples[1], (0.375f - 1.0f + 0.0f) / 3, 1e-7);
     vx_audio_free(&a);
-    rm_tmpdir(dir);
+    remove_dir(dir);
 }
 END_TEST
 
@@ -292,7 +240,7 @@ START_TEST(read_non_audio_file_fails_with_format_error)
     ck_assert_fails(vx_audio_read(FIXTURE_DIR "fixture.json", false, &a) == VX_OK);
     ck_assert_int_eq(vx_last_status(), VX_ERR_FORMAT);
     /* a WAV header cut short */
-    char *dir = make_tmpdir();
+    char *dir = make_dir("audio");
     char path[128];
     snprintf(path, sizeof path, "%s/cut.wav", dir);
     FILE *f = fopen(path, "wb");
@@ -300,13 +248,13 @@ START_TEST(read_non_audio_file_fails_with_format_error)
     fclose(f);
     ck_assert_fails(vx_audio_read(path, false, &a) == VX_OK);
     ck_assert_int_eq(vx_last_status(), VX_ERR_FORMAT);
-    rm_tmpdir(dir);
+    remove_dir(dir);
 }
 END_TEST
 
 START_TEST(write_rejects_unknown_containers_and_bad_arguments)
 {
-    char *dir = make_tmpdir();
+    char *dir = make_dir("audio");
     char path[128];
     float x[4] = {0};
     snprintf(path, sizeof path, "%s/x.mp4", dir);
@@ -319,31 +267,31 @@ START_TEST(write_rejects_unknown_containers_and_bad_arguments)
     ck_assert_fails(vx_audio_write(path, x, 4, 1, 0, VX_AUDIO_PCM16) == VX_OK);
     ck_assert_fails(vx_audio_write("/nonexistent-dir/x.wav", x, 4, 1, 16000, VX_AUDIO_PCM16) == VX_OK);
     ck_assert_int_eq(vx_last_status(), VX_ERR_IO);
-    ck_assert_int_eq(count_dir_entries(dir), 0);
-    rm_tmpdir(dir);
+    ck_assert_int_eq(count_files(dir), 0);
+    remove_dir(dir);
 }
 END_TEST
 
 START_TEST(write_replaces_atomically_and_leaves_no_temp_file)
 {
-    char *dir = make_tmpdir();
+    char *dir = make_dir("audio");
     char path[128];
     snprintf(path, sizeof path, "%s/out.wav", dir);
     float a[3] = {0.25f, 0.5f, 0.75f}, b[2] = {-0.5f, 0.5f};
     ck_assert_int_eq(vx_audio_write(path, a, 3, 1, 8000, VX_AUDIO_FLOAT), VX_OK);
     ck_assert_int_eq(vx_audio_write(path, b, 2, 1, 8000, VX_AUDIO_FLOAT), VX_OK);
-    ck_assert_int_eq(count_dir_entries(dir), 1);
+    ck_assert_int_eq(count_files(dir), 1);
     vx_audio r = read_clip(path);
     ck_assert_int_eq(r.frames, 2);
     ck_assert_float_eq(r.samples[0], -0.5f);
     vx_audio_free(&r);
-    rm_tmpdir(dir);
+    remove_dir(dir);
 }
 END_TEST
 
 START_TEST(write_clips_integer_samples_outside_unit_range)
 {
-    char *dir = make_tmpdir();
+    char *dir = make_dir("audio");
     char path[128];
     snprintf(path, sizeof path, "%s/clip.wav", dir);
     float x[2] = {1.5f, -3.0f};
@@ -352,7 +300,7 @@ START_TEST(write_clips_integer_samples_outside_unit_range)
     ck_assert_float_eq_tol(r.samples[0], 1.0, 1e-4);
     ck_assert_float_eq_tol(r.samples[1], -1.0, 1e-4);
     vx_audio_free(&r);
-    rm_tmpdir(dir);
+    remove_dir(dir);
 }
 END_TEST
 

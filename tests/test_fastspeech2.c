@@ -7,10 +7,10 @@
  * and without controls, and three Adam updates, computed by PyTorch in
  * float64. Outputs must match within 1e-4 relative to the largest magnitude
  * of each tensor, gradients within 1e-4 relative to the largest gradient of
- * their layer (see assert_grads), losses within 1e-4 relative, durations
- * exactly. Self-checks: batching does not change an utterance's outputs,
- * dropout follows the training mode, the controls follow their definitions,
- * the named configs' parameter counts, and argument errors. */
+ * their layer (see assert_grads in test_parity.h), losses within 1e-4
+ * relative, durations exactly. Self-checks: batching does not change an
+ * utterance's outputs, dropout follows the training mode, the controls follow
+ * their definitions, the named configs' parameter counts, and argument errors. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +18,7 @@
 
 #include "models/fastspeech2.h"
 #include "nn/safetensors.h"
+#include "test_parity.h"
 #include "test_util.h"
 #include "train/checkpoint.h"
 
@@ -55,20 +56,6 @@ static vx_fs2_config tiny_config(void)
     return c;
 }
 
-static vx_st_file *open_fixture(void)
-{
-    vx_st_file *f = vx_st_open(PARITY);
-    ck_assert_msg(f != NULL, "%s", vx_last_error());
-    return f;
-}
-
-static vx_tensor *fixture(vx_ctx *ctx, vx_st_file *f, const char *name)
-{
-    vx_tensor *t = vx_st_tensor(ctx, f, name);
-    ck_assert_msg(t != NULL, "%s", vx_last_error());
-    return t;
-}
-
 /* A persistent copy (survives vx_ctx_reset and the file's closing). */
 static vx_tensor *kept(vx_ctx *ctx, vx_st_file *f, const char *name)
 {
@@ -77,40 +64,6 @@ static vx_tensor *kept(vx_ctx *ctx, vx_st_file *f, const char *name)
     ck_assert_ptr_nonnull(k);
     memcpy(k->data, t->data, (size_t)vx_numel(t) * vx_dtype_size(t->dtype));
     return k;
-}
-
-static double max_abs(const vx_tensor *t)
-{
-    double m = 0;
-    for (int64_t i = 0; i < vx_numel(t); i++)
-        m = fmax(m, fabs(vx_get_f(t, i)));
-    return m;
-}
-
-/* max |got − want| ≤ tol · scale (both read as f32, same element count). */
-static void assert_close_scaled(const vx_tensor *got, const vx_tensor *want, double tol, double scale,
-                                const char *what)
-{
-    ck_assert_msg(got != NULL, "%s: no tensor (%s)", what, vx_last_error());
-    ck_assert_msg(vx_numel(got) == vx_numel(want), "%s: %lld elements, the reference has %lld", what,
-                  (long long)vx_numel(got), (long long)vx_numel(want));
-    double worst = 0;
-    int64_t at = 0;
-    for (int64_t i = 0; i < vx_numel(want); i++) {
-        double d = fabs((double)vx_get_f(got, i) - vx_get_f(want, i));
-        if (!(d <= worst)) {
-            worst = d;
-            at = i;
-        }
-    }
-    ck_assert_msg(worst <= tol * scale, "%s: element %lld is %.9g, reference %.9g (|diff| %.3g > %.1g x %.3g)",
-                  what, (long long)at, (double)vx_get_f(got, at), (double)vx_get_f(want, at), worst,
-                  tol, scale);
-}
-
-static void assert_close_tensor(const vx_tensor *got, const vx_tensor *want, double tol, const char *what)
-{
-    assert_close_scaled(got, want, tol, max_abs(want), what);
 }
 
 static void assert_same_ints(const vx_tensor *got, const vx_tensor *want, const char *what)
@@ -124,49 +77,6 @@ static void assert_same_ints(const vx_tensor *got, const vx_tensor *want, const 
 static void assert_rel(double got, double want, const char *what)
 {
     ck_assert_msg(fabs(got - want) <= REL_TOL * fabs(want), "%s: voxc %.9g, PyTorch %.9g", what, got, want);
-}
-
-/* Layer path of a parameter name: "mel_linear.bias" -> length of "mel_linear". */
-static size_t layer_len(const char *name)
-{
-    const char *dot = strrchr(name, '.');
-    return dot ? (size_t)(dot - name) : strlen(name);
-}
-
-/* Every parameter's gradient against "grad." + name, within tol of the
- * largest reference gradient of its layer: w_ks.bias has an exact gradient
- * of 0 (softmax ignores a constant added to every score of a row), which
- * float32 holds as rounding noise of the weight's gradient terms. */
-static void assert_grads(vx_ctx *ctx, vx_st_file *f, vx_tensor *const *params, int n)
-{
-    vx_tensor **want = calloc((size_t)n, sizeof *want);
-    double *scale = calloc((size_t)n, sizeof *scale);
-    char key[112];
-    for (int i = 0; i < n; i++) {
-        snprintf(key, sizeof key, "grad.%s", params[i]->name);
-        want[i] = fixture(ctx, f, key);
-        scale[i] = max_abs(want[i]);
-    }
-    for (int i = 0; i < n; i++) {
-        double s = 0;
-        size_t li = layer_len(params[i]->name);
-        for (int j = 0; j < n; j++)
-            if (layer_len(params[j]->name) == li && strncmp(params[i]->name, params[j]->name, li) == 0)
-                s = fmax(s, scale[j]);
-        snprintf(key, sizeof key, "grad.%s", params[i]->name);
-        assert_close_scaled(params[i]->grad, want[i], REL_TOL, s, key);
-    }
-    free(want);
-    free(scale);
-}
-
-static vx_tensor *find_param(vx_tensor *const *params, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(params[i]->name, name) == 0)
-            return params[i];
-    ck_abort_msg("no parameter %s", name);
-    return NULL;
 }
 
 /* The tiny model with the fixture's weights and bins. */
@@ -198,7 +108,7 @@ static void batch_of(vx_ctx *ctx, vx_st_file *f, bool keep, vx_fs2_input *in, vx
 START_TEST(training_forward_losses_and_gradients_match_pytorch)
 {
     vx_ctx *ctx = test_ctx();
-    vx_st_file *f = open_fixture();
+    vx_st_file *f = parity_open(PARITY);
     vx_fs2 *m = tiny_model(ctx);
     vx_fs2_input in;
     vx_fs2_targets tg;
@@ -227,7 +137,7 @@ START_TEST(training_forward_losses_and_gradients_match_pytorch)
     ck_assert_int_eq(vx_backward(ctx, loss), VX_OK);
     vx_tensor *const *params;
     int n = vx_fs2_params(m, &params);
-    assert_grads(ctx, f, params, n);
+    assert_grads(ctx, f, params, n, "grad.", REL_TOL);
     vx_fs2_free(m);
     vx_st_close(f);
     vx_ctx_free(ctx);
@@ -237,7 +147,7 @@ END_TEST
 START_TEST(inference_durations_and_mels_match_pytorch_with_and_without_controls)
 {
     vx_ctx *ctx = test_ctx();
-    vx_st_file *f = open_fixture();
+    vx_st_file *f = parity_open(PARITY);
     vx_fs2 *m = tiny_model(ctx);
     vx_fs2_input in;
     vx_fs2_targets tg;
@@ -264,7 +174,7 @@ END_TEST
 START_TEST(three_adam_updates_match_pytorch)
 {
     vx_ctx *ctx = test_ctx();
-    vx_st_file *f = open_fixture();
+    vx_st_file *f = parity_open(PARITY);
     vx_fs2 *m = tiny_model(ctx);
     vx_fs2_input in;
     vx_fs2_targets tg;
@@ -356,7 +266,7 @@ static void assert_rows_equal(const vx_tensor *batched, int64_t b, const vx_tens
 START_TEST(an_utterance_gives_the_same_outputs_alone_and_in_a_padded_batch)
 {
     vx_ctx *ctx = test_ctx();
-    vx_st_file *f = open_fixture();
+    vx_st_file *f = parity_open(PARITY);
     vx_fs2 *m = tiny_model(ctx);
     vx_fs2_input in;
     vx_fs2_targets tg;
@@ -397,7 +307,7 @@ END_TEST
 START_TEST(dropout_is_active_in_training_mode_only)
 {
     vx_ctx *ctx = test_ctx();
-    vx_st_file *f = open_fixture();
+    vx_st_file *f = parity_open(PARITY);
     vx_fs2 *m = tiny_model(ctx);
     vx_fs2_input in;
     vx_fs2_targets tg;
@@ -448,7 +358,7 @@ END_TEST
 START_TEST(predicted_durations_of_zero_still_give_one_frame)
 {
     vx_ctx *ctx = test_ctx();
-    vx_st_file *f = open_fixture();
+    vx_st_file *f = parity_open(PARITY);
     vx_fs2 *m = tiny_model(ctx);
     vx_tensor *const *p;
     int n = vx_fs2_params(m, &p);
@@ -481,7 +391,7 @@ START_TEST(single_speaker_model_without_postnet_trains)
     int n = vx_fs2_params(m, &p);
     for (int i = 0; i < n; i++)
         ck_assert(strncmp(p[i]->name, "postnet", 7) != 0 && strncmp(p[i]->name, "speaker", 7) != 0);
-    vx_st_file *f = open_fixture();
+    vx_st_file *f = parity_open(PARITY);
     vx_fs2_input in;
     vx_fs2_targets tg;
     batch_of(ctx, f, true, &in, &tg);
@@ -558,7 +468,7 @@ START_TEST(bad_configs_and_inputs_are_refused)
     cfg.dropout = 1.0f;
     ck_assert_fails(vx_fs2_new(ctx, &cfg));
 
-    vx_st_file *f = open_fixture();
+    vx_st_file *f = parity_open(PARITY);
     vx_fs2 *m = tiny_model(ctx);
     vx_fs2_input in;
     vx_fs2_targets tg;

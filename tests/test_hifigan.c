@@ -5,10 +5,10 @@
  * their forward outputs, gradients and three steps of the GAN loop, computed
  * by PyTorch in float64. Outputs must match within 1e-4 relative to the
  * largest magnitude of each tensor, gradients within 1e-4 relative to the
- * largest gradient of their layer (see assert_grads), losses within 1e-4
- * relative. Self-checks: the published
- * configs' parameter counts, weight-norm removal, the differentiable log-mel
- * against audio/mel.c, and argument errors. */
+ * largest gradient of their layer (see assert_grads in test_parity.h), losses
+ * within 1e-4 relative. Self-checks: the published configs' parameter counts,
+ * weight-norm removal, the differentiable log-mel against audio/mel.c, and
+ * argument errors. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +16,7 @@
 
 #include "models/hifigan.h"
 #include "nn/safetensors.h"
+#include "test_parity.h"
 #include "test_util.h"
 #include "train/checkpoint.h"
 
@@ -55,91 +56,6 @@ static vx_logmel_cfg tiny_loss_mel(void)
     };
 }
 
-static vx_st_file *open_fixture(void)
-{
-    vx_st_file *f = vx_st_open(PARITY);
-    ck_assert_msg(f != NULL, "%s", vx_last_error());
-    return f;
-}
-
-static vx_tensor *fixture(vx_ctx *ctx, vx_st_file *f, const char *name)
-{
-    vx_tensor *t = vx_st_tensor(ctx, f, name);
-    ck_assert_msg(t != NULL, "%s", vx_last_error());
-    return t;
-}
-
-static double max_abs(const vx_tensor *t)
-{
-    double m = 0;
-    for (int64_t i = 0; i < vx_numel(t); i++)
-        m = fmax(m, fabs(vx_get_f(t, i)));
-    return m;
-}
-
-/* max |got − want| ≤ tol · scale (both read as f32, same element count). */
-static void assert_close_scaled(const vx_tensor *got, const vx_tensor *want, double tol, double scale,
-                                const char *what)
-{
-    ck_assert_msg(got != NULL, "%s: no tensor (%s)", what, vx_last_error());
-    ck_assert_msg(vx_numel(got) == vx_numel(want), "%s: %lld elements, PyTorch has %lld", what,
-                  (long long)vx_numel(got), (long long)vx_numel(want));
-    double worst = 0;
-    int64_t at = 0;
-    for (int64_t i = 0; i < vx_numel(want); i++) {
-        double d = fabs((double)vx_get_f(got, i) - vx_get_f(want, i));
-        if (d > worst) {
-            worst = d;
-            at = i;
-        }
-    }
-    ck_assert_msg(worst <= tol * scale, "%s: element %lld is %.9g, PyTorch %.9g (|diff| %.3g > %.1g x %.3g)",
-                  what, (long long)at, (double)vx_get_f(got, at), (double)vx_get_f(want, at), worst,
-                  tol, scale);
-}
-
-/* max |got − want| ≤ tol · max |want|. */
-static void assert_close_tensor(const vx_tensor *got, const vx_tensor *want, double tol, const char *what)
-{
-    assert_close_scaled(got, want, tol, max_abs(want), what);
-}
-
-/* Layer path of a parameter name: "ups.0.weight_g" -> length of "ups.0". */
-static size_t layer_len(const char *name)
-{
-    const char *dot = strrchr(name, '.');
-    return dot ? (size_t)(dot - name) : strlen(name);
-}
-
-/* Every parameter's gradient against the fixture key `prefix` + name,
- * within tol of the largest reference gradient of its layer (weight_g,
- * weight_v and bias of one conv share a scale: g's gradient is v̂ · ∂L/∂w,
- * a dot product that can cancel to far below its terms, and float32 sums
- * then carry errors relative to the terms, not to the result). */
-static void assert_grads(vx_ctx *ctx, vx_st_file *f, vx_tensor *const *params, int n, const char *prefix)
-{
-    vx_tensor **want = calloc((size_t)n, sizeof *want);
-    double *scale = calloc((size_t)n, sizeof *scale);
-    for (int i = 0; i < n; i++) {
-        char key[112];
-        snprintf(key, sizeof key, "%s%s", prefix, params[i]->name);
-        want[i] = fixture(ctx, f, key);
-        scale[i] = max_abs(want[i]);
-    }
-    for (int i = 0; i < n; i++) {
-        double s = 0;
-        size_t li = layer_len(params[i]->name);
-        for (int j = 0; j < n; j++)
-            if (layer_len(params[j]->name) == li && strncmp(params[i]->name, params[j]->name, li) == 0)
-                s = fmax(s, scale[j]);
-        char key[112];
-        snprintf(key, sizeof key, "%s%s", prefix, params[i]->name);
-        assert_close_scaled(params[i]->grad, want[i], REL_TOL, s, key);
-    }
-    free(want);
-    free(scale);
-}
-
 static void load_weights(const char *path, vx_tensor *const *tensors, int n)
 {
     ck_assert_msg(vx_ckpt_load_tensors(path, tensors, n) == VX_OK, "%s", vx_last_error());
@@ -174,21 +90,12 @@ static void tiny_discs(vx_ctx *ctx, vx_hifigan_disc **mpd, vx_hifigan_disc **msd
     }
 }
 
-static vx_tensor *find_param(vx_tensor *const *params, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(params[i]->name, name) == 0)
-            return params[i];
-    ck_abort_msg("no parameter %s", name);
-    return NULL;
-}
-
 /* --- generator ------------------------------------------------------------------ */
 
 START_TEST(resblock1_generator_output_matches_pytorch)
 {
     vx_ctx *ctx = test_ctx();
-    vx_st_file *f = open_fixture();
+    vx_st_file *f = parity_open(PARITY);
     vx_hifigan *g = tiny_gen(ctx, 1);
     vx_tensor *y = vx_hifigan_forward(ctx, g, fixture(ctx, f, "in.mel"));
     ck_assert_int_eq(y->ndim, 3);
@@ -203,7 +110,7 @@ END_TEST
 START_TEST(resblock2_generator_output_and_mel_loss_gradients_match_pytorch)
 {
     vx_ctx *ctx = test_ctx();
-    vx_st_file *f = open_fixture();
+    vx_st_file *f = parity_open(PARITY);
     vx_hifigan *g = tiny_gen(ctx, 2);
     vx_logmel_cfg mc = tiny_loss_mel();
     vx_hifigan_melspec *mel = vx_hifigan_melspec_new(ctx, &mc);
@@ -217,7 +124,7 @@ START_TEST(resblock2_generator_output_and_mel_loss_gradients_match_pytorch)
     vx_tensor *const *params;
     int n = vx_hifigan_params(g, &params);
     ck_assert_int_eq(n, 3 * (1 + 2 + 2 * 2 * 2 + 1)); /* pre, 2 ups, 4 resblocks x 2 convs, post */
-    assert_grads(ctx, f, params, n, "grad.g2.");
+    assert_grads(ctx, f, params, n, "grad.g2.", REL_TOL);
     vx_hifigan_melspec_free(mel);
     vx_hifigan_free(g);
     vx_st_close(f);
@@ -228,7 +135,7 @@ END_TEST
 START_TEST(removing_weight_norm_keeps_the_output_and_renames_the_weights)
 {
     vx_ctx *ctx = test_ctx();
-    vx_st_file *f = open_fixture();
+    vx_st_file *f = parity_open(PARITY);
     vx_hifigan *g = tiny_gen(ctx, 1);
     vx_tensor *mel = fixture(ctx, f, "in.mel");
     vx_tensor *before = vx_hifigan_forward(ctx, g, mel);
@@ -316,7 +223,7 @@ END_TEST
 START_TEST(differentiable_logmel_matches_pytorch_and_the_audio_module)
 {
     vx_ctx *ctx = test_ctx();
-    vx_st_file *f = open_fixture();
+    vx_st_file *f = parity_open(PARITY);
     vx_logmel_cfg mc = tiny_loss_mel();
     vx_hifigan_melspec *mel = vx_hifigan_melspec_new(ctx, &mc);
     float *fb = vx_mel_filterbank(&mc.mel);
@@ -369,7 +276,7 @@ static void assert_fmaps(vx_ctx *ctx, vx_st_file *f, const char *which, const vx
 START_TEST(discriminator_feature_maps_and_power_iteration_match_pytorch)
 {
     vx_ctx *ctx = test_ctx();
-    vx_st_file *f = open_fixture();
+    vx_st_file *f = parity_open(PARITY);
     vx_hifigan_disc *mpd, *msd;
     tiny_discs(ctx, &mpd, &msd);
     vx_set_training(ctx, true);
@@ -411,7 +318,7 @@ static void assert_loss(vx_ctx *ctx, vx_st_file *f, int step, const char *name, 
 START_TEST(three_gan_steps_match_pytorch_losses_gradients_and_weights)
 {
     vx_ctx *ctx = test_ctx();
-    vx_st_file *f = open_fixture();
+    vx_st_file *f = parity_open(PARITY);
     vx_hifigan *g = tiny_gen(ctx, 1);
     vx_hifigan_disc *mpd, *msd;
     tiny_discs(ctx, &mpd, &msd);
@@ -421,7 +328,7 @@ START_TEST(three_gan_steps_match_pytorch_losses_gradients_and_weights)
     tc.lr_decay = 0.9;
     vx_hifigan_gan *gan = vx_hifigan_gan_new(ctx, g, mpd, msd, &tc);
     ck_assert_msg(gan != NULL, "%s", vx_last_error());
-    vx_st_file *persist = open_fixture(); /* inputs outlive the per-step resets: copy them */
+    vx_st_file *persist = parity_open(PARITY); /* inputs outlive the per-step resets: copy them */
     vx_tensor *mel_in = fixture(ctx, persist, "in.mel"), *y_in = fixture(ctx, persist, "in.y");
     vx_tensor *mel = vx_param(ctx, NULL, VX_F32, 3, mel_in->shape, false);
     vx_tensor *y = vx_param(ctx, NULL, VX_F32, 3, y_in->shape, false);
@@ -445,11 +352,11 @@ START_TEST(three_gan_steps_match_pytorch_losses_gradients_and_weights)
         if (s == 1) {
             vx_tensor *const *p;
             int n = vx_hifigan_params(g, &p);
-            assert_grads(ctx, f, p, n, "grad.s1.");
+            assert_grads(ctx, f, p, n, "grad.s1.", REL_TOL);
             n = vx_hifigan_disc_params(mpd, &p);
-            assert_grads(ctx, f, p, n, "grad.s1.");
+            assert_grads(ctx, f, p, n, "grad.s1.", REL_TOL);
             n = vx_hifigan_disc_params(msd, &p);
-            assert_grads(ctx, f, p, n, "grad.s1.");
+            assert_grads(ctx, f, p, n, "grad.s1.", REL_TOL);
         }
         vx_ctx_reset(ctx);
     }

@@ -12,21 +12,18 @@
  * `sh data/fetch_voice.sh`) are skipped with a note when it is absent; their
  * expected values are the medium preset of shared/docs/PIPER.md.
  * voxc-convert is found through $VOXC_BIN (set by `make test-run`). */
-#include <fcntl.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/json.h"
 #include "models/onnx.h"
 #include "models/piper_import.h"
 #include "nn/safetensors.h"
+#include "test_files.h"
 #include "test_util.h"
 
 #define ONNX_DIR "tests/data/onnx"
@@ -34,26 +31,7 @@
 #define TINY_REF ONNX_DIR "/tiny_piper_ref.json"
 #define REAL_VOICE "data/voices/en_US-joe-medium.onnx"
 
-extern char **environ;
-
 /* --- helpers ------------------------------------------------------------------ */
-
-static void *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    ck_assert(size >= 0);
-    char *buf = malloc((size_t)size + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    buf[size] = '\0';
-    *len = (size_t)size;
-    return buf;
-}
 
 static vx_json *load_json(const char *path)
 {
@@ -934,44 +912,14 @@ END_TEST
 
 /* --- voxc-convert -------------------------------------------------------------------------------- */
 
-/* Run voxc-convert with up to 5 args (NULL-terminated); stdout and stderr go to files in `dir`
- * (read back into *out / *err, malloc'ed). Returns the exit status. */
-static int run_convert(const char *dir, const char *const *args, char **out, char **err)
-{
-    const char *bin = getenv("VOXC_BIN");
-    ck_assert_msg(bin != NULL, "set VOXC_BIN to the folder holding voxc-convert (make test-run does)");
-    char exe[512], out_path[600], err_path[600];
-    snprintf(exe, sizeof exe, "%s/voxc-convert", bin);
-    snprintf(out_path, sizeof out_path, "%s/stdout", dir);
-    snprintf(err_path, sizeof err_path, "%s/stderr", dir);
-    char *argv[7] = {exe};
-    for (int i = 0; i < 5 && args[i]; i++)
-        argv[i + 1] = (char *)args[i];
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid;
-    int rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    ck_assert_msg(rc == 0, "cannot run %s: %s", exe, strerror(rc));
-    int status;
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    size_t len;
-    *out = read_file(out_path, &len);
-    *err = read_file(err_path, &len);
-    unlink(out_path);
-    unlink(err_path);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 START_TEST(convert_piper_writes_weights_and_config_metadata)
 {
     char dir[] = "/tmp/voxc-convert-XXXXXX", target[600];
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(target, sizeof target, "%s/tiny.safetensors", dir);
     char *out, *err;
-    int rc = run_convert(dir, (const char *[]){"piper", ONNX_DIR "/tiny_multi.onnx", target, NULL}, &out, &err);
+    const char *args[] = {"piper", ONNX_DIR "/tiny_multi.onnx", target, NULL};
+    int rc = run_tool("convert", args, NULL, &out, NULL, &err);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     ck_assert_ptr_nonnull(strstr(out, "353 weights"));
     free(out);
@@ -1017,23 +965,24 @@ START_TEST(convert_fails_cleanly_on_bad_input_and_usage)
     snprintf(target, sizeof target, "%s/out.safetensors", dir);
     char *out, *err;
     const char *bad[] = {"piper", FEATURES, target, "--config", ONNX_DIR "/tiny_medium.onnx.json", NULL};
-    int rc = run_convert(dir, bad, &out, &err);
+    int rc = run_tool("convert", bad, NULL, &out, NULL, &err);
     ck_assert_int_eq(rc, 1);
     ck_assert_msg(strstr(err, "voxc-convert:") && strstr(err, "Piper"), "stderr: %s", err);
     ck_assert_int_ne(access(target, F_OK), 0); /* no output written */
     free(out);
     free(err);
-    rc = run_convert(dir, (const char *[]){"piper", ONNX_DIR "/tiny_medium.onnx", NULL}, &out, &err);
+    const char *no_target[] = {"piper", ONNX_DIR "/tiny_medium.onnx", NULL};
+    rc = run_tool("convert", no_target, NULL, &out, NULL, &err);
     ck_assert_int_eq(rc, 2);
     ck_assert_ptr_nonnull(strstr(err, "OUT.safetensors"));
     free(out);
     free(err);
-    rc = run_convert(dir, (const char *[]){"--help", NULL}, &out, &err);
+    rc = run_tool("convert", (const char *[]){"--help", NULL}, NULL, &out, NULL, &err);
     ck_assert_int_eq(rc, 0);
     ck_assert_ptr_nonnull(strstr(out, "usage: voxc-convert piper"));
     free(out);
     free(err);
-    rc = run_convert(dir, (const char *[]){"onnx-info", FEATURES, NULL}, &out, &err);
+    rc = run_tool("convert", (const char *[]){"onnx-info", FEATURES, NULL}, NULL, &out, NULL, &err);
     ck_assert_int_eq(rc, 0);
     ck_assert_ptr_nonnull(strstr(out, "init w.raw FLOAT [2,3]"));
     free(out);

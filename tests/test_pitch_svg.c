@@ -5,27 +5,21 @@
  * (pyworld DIO + StoneMask on data/ljspeech-mini clips, numpy interpolation
  * and phoneme averages); synthetic tones and chirps whose true frequency is
  * known in closed form; matplotlib's viridis for the colour map. */
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "audio/pitch.h"
 #include "audio/svg.h"
 #include "audio/wav.h"
 #include "core/json.h"
 #include "nn/safetensors.h"
+#include "test_files.h"
 #include "test_util.h"
 
 #define WAV_DIR "data/ljspeech-mini/wavs"
 #define F0_DIR "tests/data/f0"
 #define SR 22050
-
-extern char **environ;
 
 /* --- helpers ---------------------------------------------------------------- */
 
@@ -161,50 +155,6 @@ static double chirp_cycles(const chirp *c, double t)
         return c->f_start * (exp(k * t) - 1.0) / k;
     }
     return c->f_start * t + 0.5 * (c->f_end - c->f_start) / c->duration * t * t;
-}
-
-/* Runs argv with stdout and stderr to files in a fresh directory; returns the exit status. */
-static int run_tool(char *const argv[], const char *out_path, const char *err_path)
-{
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid;
-    ck_assert_int_eq(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    int status;
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert(WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
-static char *temp_dir(void)
-{
-    char *dir = strdup("/tmp/voxc-pitch-svg-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    return dir;
-}
-
-static void tool_path(char *exe, size_t size)
-{
-    const char *bin = getenv("VOXC_BIN");
-    ck_assert_msg(bin != NULL, "set VOXC_BIN to the folder holding voxc-features (make test-run does)");
-    snprintf(exe, size, "%s/voxc-features", bin);
 }
 
 /* Minimal XML well-formedness: one root, balanced and properly nested tags,
@@ -974,20 +924,16 @@ START_TEST(svg_write_is_atomic_and_reports_bad_paths)
 {
     small_figure *s = malloc(sizeof *s);
     make_small_figure(s);
-    char *dir = temp_dir();
+    char *dir = make_dir("pitch-svg");
     char path[512];
     snprintf(path, sizeof path, "%s/fig.svg", dir);
-    FILE *f = fopen(path, "w");
-    fputs("old", f);
-    fclose(f);
+    write_file(path, "old");
     ck_assert_int_eq(vx_svg_write(path, &s->fig), VX_OK);
-    char *text = read_text(path);
+    char *text = read_file(path, NULL);
     char *want = vx_svg_render(&s->fig, NULL);
     ck_assert_str_eq(text, want);
     /* Only fig.svg is left in the directory (no temporary file). */
-    char cmd_path[600];
-    snprintf(cmd_path, sizeof cmd_path, "%s/fig.svg.tmp.%ld", dir, (long)getpid());
-    ck_assert_int_ne(access(cmd_path, F_OK), 0);
+    ck_assert_int_eq(count_files(dir), 1);
     /* A missing directory fails with a message, and nothing is created. */
     char bad[600];
     snprintf(bad, sizeof bad, "%s/no/such/dir/fig.svg", dir);
@@ -997,14 +943,12 @@ START_TEST(svg_write_is_atomic_and_reports_bad_paths)
     /* A bad figure leaves the existing file alone. */
     vx_svg_figure empty = {0};
     ck_assert_fails(vx_svg_write(path, &empty) == VX_OK);
-    char *again = read_text(path);
+    char *again = read_file(path, NULL);
     ck_assert_str_eq(again, want);
-    remove(path);
-    rmdir(dir);
+    remove_dir(dir);
     free(again);
     free(text);
     free(want);
-    free(dir);
     free(s);
 }
 END_TEST
@@ -1013,22 +957,17 @@ END_TEST
 
 START_TEST(features_tool_writes_json_safetensors_and_svg)
 {
-    char exe[512];
-    tool_path(exe, sizeof exe);
-    char *dir = temp_dir();
-    char out[600], err[600], st_path[600], svg_path[600];
-    snprintf(out, sizeof out, "%s/out", dir);
-    snprintf(err, sizeof err, "%s/err", dir);
+    char *dir = make_dir("pitch-svg");
+    char st_path[600], svg_path[600];
     snprintf(st_path, sizeof st_path, "%s/f.safetensors", dir);
     snprintf(svg_path, sizeof svg_path, "%s/f.svg", dir);
-    char *argv[] = {exe, WAV_DIR "/LJ001-0002.wav", "--json", "--out", st_path, "--svg", svg_path, NULL};
-    int rc = run_tool(argv, out, err);
-    char *err_text = read_text(err);
+    const char *args[] = {WAV_DIR "/LJ001-0002.wav", "--json", "--out", st_path, "--svg", svg_path, NULL};
+    char *json_text, *err_text;
+    int rc = run_tool("features", args, NULL, &json_text, NULL, &err_text);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err_text);
     free(err_text);
 
     /* JSON: T = 41885 / 256 = 163 frames; F0 statistics of the fixture's first T frames. */
-    char *json_text = read_text(out);
     vx_json *j = vx_json_parse(json_text, strlen(json_text), "voxc-features --json");
     ck_assert_msg(j != NULL, "%s", vx_last_error());
     ck_assert_int_eq((int)vx_json_get_number(j, "frames", 0), 163);
@@ -1068,7 +1007,7 @@ START_TEST(features_tool_writes_json_safetensors_and_svg)
     ck_assert_str_eq(vx_st_metadata(st, "hop"), "256");
     vx_st_close(st);
 
-    char *svg = read_text(svg_path);
+    char *svg = read_file(svg_path, NULL);
     ck_assert_ptr_null(xml_problem(svg));
     ck_assert_ptr_nonnull(strstr(svg, "<title>LJ001-0002.wav</title>"));
     ck_assert_ptr_nonnull(strstr(svg, "<g id=\"f0\""));
@@ -1077,50 +1016,39 @@ START_TEST(features_tool_writes_json_safetensors_and_svg)
     free(ref);
     vx_json_free(j);
     free(json_text);
-    remove(out);
-    remove(err);
-    remove(st_path);
-    remove(svg_path);
-    rmdir(dir);
-    free(dir);
+    remove_dir(dir);
 }
 END_TEST
 
 START_TEST(features_tool_reports_bad_input_and_usage)
 {
-    char exe[512];
-    tool_path(exe, sizeof exe);
-    char *dir = temp_dir();
-    char out[600], err[600];
-    snprintf(out, sizeof out, "%s/out", dir);
-    snprintf(err, sizeof err, "%s/err", dir);
+    char *out, *err;
+    const char *missing[] = {"no-such-file.wav", "--json", NULL};
+    ck_assert_int_eq(run_tool("features", missing, NULL, &out, NULL, &err), 1);
+    ck_assert_msg(strstr(err, "no-such-file.wav") != NULL, "stderr: %s", err);
+    free(out);
+    free(err);
 
-    char *missing[] = {exe, "no-such-file.wav", "--json", NULL};
-    ck_assert_int_eq(run_tool(missing, out, err), 1);
-    char *text = read_text(err);
-    ck_assert_msg(strstr(text, "no-such-file.wav") != NULL, "stderr: %s", text);
-    free(text);
+    const char *unknown[] = {WAV_DIR "/LJ001-0002.wav", "--bogus", NULL};
+    ck_assert_int_eq(run_tool("features", unknown, NULL, &out, NULL, &err), 2);
+    ck_assert_ptr_nonnull(strstr(err, "--bogus"));
+    free(out);
+    free(err);
 
-    char *unknown[] = {exe, WAV_DIR "/LJ001-0002.wav", "--bogus", NULL};
-    ck_assert_int_eq(run_tool(unknown, out, err), 2);
-    text = read_text(err);
-    ck_assert_ptr_nonnull(strstr(text, "--bogus"));
-    free(text);
+    const char *no_value[] = {WAV_DIR "/LJ001-0002.wav", "--svg", NULL};
+    ck_assert_int_eq(run_tool("features", no_value, NULL, &out, NULL, &err), 2);
+    free(out);
+    free(err);
+    const char *no_input[] = {NULL};
+    ck_assert_int_eq(run_tool("features", no_input, NULL, &out, NULL, &err), 2);
+    free(out);
+    free(err);
 
-    char *no_value[] = {exe, WAV_DIR "/LJ001-0002.wav", "--svg", NULL};
-    ck_assert_int_eq(run_tool(no_value, out, err), 2);
-    char *no_input[] = {exe, NULL};
-    ck_assert_int_eq(run_tool(no_input, out, err), 2);
-
-    char *help[] = {exe, "--help", NULL};
-    ck_assert_int_eq(run_tool(help, out, err), 0);
-    text = read_text(out);
-    ck_assert_ptr_nonnull(strstr(text, "usage: voxc-features"));
-    free(text);
-    remove(out);
-    remove(err);
-    rmdir(dir);
-    free(dir);
+    const char *help[] = {"--help", NULL};
+    ck_assert_int_eq(run_tool("features", help, NULL, &out, NULL, &err), 0);
+    ck_assert_ptr_nonnull(strstr(out, "usage: voxc-features"));
+    free(out);
+    free(err);
 }
 END_TEST
 

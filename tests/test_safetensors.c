@@ -8,45 +8,26 @@
  *    each must produce, and every file in bad/ must have a row.
  * voxc-inspect is found through $VOXC_BIN (set by `make test-run`). */
 #include <dirent.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/json.h"
 #include "nn/safetensors.h"
+#include "test_files.h"
 #include "test_util.h"
 
 #define ST_DIR "tests/data/safetensors"
 #define GOOD ST_DIR "/good_pytorch.safetensors"
 
-extern char **environ;
-
 /* --- helpers ---------------------------------------------------------------- */
-
-static char *read_whole(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
 
 static vx_json *load_expected(void)
 {
     size_t len;
-    char *text = read_whole(ST_DIR "/good_pytorch.expected.json", &len);
+    char *text = read_file(ST_DIR "/good_pytorch.expected.json", &len);
     vx_json *j = vx_json_parse(text, len, "good_pytorch.expected.json");
     ck_assert_msg(j != NULL, "%s", vx_last_error());
     free(text);
@@ -70,73 +51,11 @@ static double element(const vx_st_entry *e, size_t i)
     }
 }
 
-/* A fresh directory under /tmp; remove_dir deletes it and its files. */
-static char *make_dir(void)
-{
-    char *dir = strdup("/tmp/voxc-st-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    return dir;
-}
-
-static int count_files(const char *dir)
-{
-    DIR *d = opendir(dir);
-    ck_assert_ptr_nonnull(d);
-    int n = 0;
-    for (struct dirent *de; (de = readdir(d));)
-        n += de->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
-
-static void remove_dir(char *dir)
-{
-    DIR *d = opendir(dir);
-    ck_assert_ptr_nonnull(d);
-    for (struct dirent *de; (de = readdir(d));) {
-        if (de->d_name[0] == '.')
-            continue;
-        char path[512];
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        struct stat sb;
-        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-            rmdir(path);
-        else
-            unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-    free(dir);
-}
-
-/* Run voxc-inspect with args; stdout/stderr land in malloc'd strings.
- * Returns the exit status (-1 if it did not exit normally). */
+/* Run voxc-inspect with one or two args (arg2 may be NULL). */
 static int run_inspect(const char *arg1, const char *arg2, char **out, char **err)
 {
-    const char *bin = getenv("VOXC_BIN");
-    ck_assert_msg(bin != NULL, "set VOXC_BIN to the folder holding voxc-inspect (make test-run does)");
-    char exe[512];
-    snprintf(exe, sizeof exe, "%s/voxc-inspect", bin);
-    char *dir = make_dir();
-    char out_path[600], err_path[600];
-    snprintf(out_path, sizeof out_path, "%s/out", dir);
-    snprintf(err_path, sizeof err_path, "%s/err", dir);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    char *argv[] = {exe, (char *)arg1, (char *)arg2, NULL};
-    pid_t pid;
-    int rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    ck_assert_msg(rc == 0, "cannot run %s: %s", exe, strerror(rc));
-    int status;
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    size_t len;
-    *out = read_whole(out_path, &len);
-    *err = read_whole(err_path, &len);
-    remove_dir(dir);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    const char *args[] = {arg1, arg2, NULL};
+    return run_tool("inspect", args, NULL, out, NULL, err);
 }
 
 /* --- the good fixture ------------------------------------------------------- */
@@ -201,7 +120,7 @@ START_TEST(st_tensor_wraps_aligned_data_and_copies_misaligned_data)
 
     /* The same bytes one byte off alignment, opened from memory: copied. */
     size_t len;
-    char *bytes = read_whole(GOOD, &len);
+    char *bytes = read_file(GOOD, &len);
     char *shifted = malloc(len + 1);
     memcpy(shifted + 1, bytes, len);
     f = vx_st_open_memory(shifted + 1, len, "shifted");
@@ -222,7 +141,7 @@ END_TEST
 START_TEST(every_truncation_of_the_good_file_is_rejected)
 {
     size_t len;
-    char *bytes = read_whole(GOOD, &len);
+    char *bytes = read_file(GOOD, &len);
     for (size_t cut = 0; cut < len; cut++) {
         char *copy = malloc(cut ? cut : 1); /* exact size so ASan sees any overread */
         memcpy(copy, bytes, cut);
@@ -297,7 +216,7 @@ START_TEST(bad_file_is_rejected_with_its_message)
 
     /* The same bytes through the in-memory reader give the same verdict. */
     size_t len;
-    char *bytes = read_whole(path, &len);
+    char *bytes = read_file(path, &len);
     ck_assert_fails(vx_st_open_memory(bytes, len, b->file));
     ck_assert(strstr(vx_last_error(), b->message));
     free(bytes);
@@ -420,12 +339,12 @@ START_TEST(writer_output_is_byte_identical_to_the_python_package)
         keys[i] = vx_st_metadata_key(f, i);
         values[i] = vx_st_metadata_value(f, i);
     }
-    char *dir = make_dir();
+    char *dir = make_dir("st");
     char path[512];
     snprintf(path, sizeof path, "%s/copy.safetensors", dir);
     ck_assert_msg(vx_st_write(path, n, w, nm, keys, values) == VX_OK, "%s", vx_last_error());
     size_t want_len, got_len;
-    char *want = read_whole(GOOD, &want_len), *got = read_whole(path, &got_len);
+    char *want = read_file(GOOD, &want_len), *got = read_file(path, &got_len);
     ck_assert_uint_eq(got_len, want_len);
     ck_assert_mem_eq(got, want, want_len);
     free(want);
@@ -458,7 +377,7 @@ START_TEST(write_read_round_trip_of_every_dtype_with_metadata)
     const int n = (int)(sizeof in / sizeof in[0]);
     const char *keys[] = {"zeta", "alpha", "quote\"and\\slash\n", "unicode"};
     const char *values[] = {"last", "", "value with\ttab", "\xe2\x9c\x93 \xf0\x9f\x98\x80"};
-    char *dir = make_dir();
+    char *dir = make_dir("st");
     char path[512];
     snprintf(path, sizeof path, "%s/all.safetensors", dir);
     ck_assert_msg(vx_st_write(path, n, in, 4, keys, values) == VX_OK, "%s", vx_last_error());
@@ -494,7 +413,7 @@ END_TEST
 
 START_TEST(atomic_write_replaces_the_file_and_leaves_no_temp_file)
 {
-    char *dir = make_dir();
+    char *dir = make_dir("st");
     char path[512];
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     float a[2] = {1, 2}, b[3] = {3, 4, 5};
@@ -527,7 +446,7 @@ START_TEST(failed_write_reports_and_removes_the_temp_file)
 
     /* The target is a directory: the temp file is written, the rename fails,
      * and the temp file must be gone afterwards. */
-    char *dir = make_dir();
+    char *dir = make_dir("st");
     char target[512];
     snprintf(target, sizeof target, "%s/taken", dir);
     ck_assert_int_eq(mkdir(target, 0755), 0);

@@ -8,16 +8,13 @@
  * Sentences that differ must be listed in tests/data/piper/phonemes_differences.md
  * (written by tests/ref/piper_phonemes_differences.py, which shows each one
  * comes from the espeak-ng version: Debian's `espeak-ng --ipa` agrees with voxc). */
-#include <fcntl.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "core/json.h"
+#include "test_files.h"
 #include "test_util.h"
 #include "text/phoneme_ids.h"
 #include "text/phonemize.h"
@@ -26,21 +23,6 @@
 #define FIXTURE "tests/data/piper/phonemes_fixture.json"
 #define VOICE_JSON "tests/data/piper/en_US-joe-medium.onnx.json"
 #define DIFFERENCES "tests/data/piper/phonemes_differences.md"
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s (run the tests from the repository root)", path);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)size + 1);
-    ck_assert_ptr_nonnull(buf);
-    *len = fread(buf, 1, (size_t)size, f);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
-}
 
 static vx_json *read_json(const char *path)
 {
@@ -340,38 +322,16 @@ START_TEST(concurrent_calls_with_different_voices_get_their_own_results)
 END_TEST
 
 /* Run voxc-phonemize with args and stdin text; its stdout in *out (malloc'd). */
-static int run_tool(char *const argv_tail[], const char *stdin_text, char **out)
+static int phonemize_tool(char *const args[], const char *stdin_text, char **out)
 {
-    const char *bin = getenv("VOXC_BIN");
-    ck_assert_msg(bin != NULL, "set VOXC_BIN to the folder holding voxc-phonemize (make test-run does)");
-    char exe[512], in_path[] = "/tmp/voxc-phonemize-in-XXXXXX", out_path[] = "/tmp/voxc-phonemize-out-XXXXXX";
-    snprintf(exe, sizeof exe, "%s/voxc-phonemize", bin);
-    int in_fd = mkstemp(in_path), out_fd = mkstemp(out_path);
-    ck_assert(in_fd >= 0 && out_fd >= 0);
-    ck_assert_int_eq(write(in_fd, stdin_text, strlen(stdin_text)), (ssize_t)strlen(stdin_text));
-    close(in_fd);
-    close(out_fd);
-    char *argv[16] = {exe};
-    int argc = 1;
-    for (; argv_tail[argc - 1] && argc < 15; argc++)
-        argv[argc] = argv_tail[argc - 1];
-    argv[argc] = NULL;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, in_path, O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    extern char **environ;
-    pid_t pid;
-    ck_assert_int_eq(posix_spawn(&pid, exe, &fa, NULL, argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    int status;
-    waitpid(pid, &status, 0);
-    size_t len;
-    *out = read_file(out_path, &len);
-    unlink(in_path);
-    unlink(out_path);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    char *dir = make_dir("phonemize"), in_path[600];
+    snprintf(in_path, sizeof in_path, "%s/stdin", dir);
+    write_file(in_path, stdin_text);
+    char *err;
+    int rc = run_tool("phonemize", (const char *const *)args, in_path, out, NULL, &err);
+    free(err);
+    remove_dir(dir);
+    return rc;
 }
 
 START_TEST(phonemize_tool_prints_sentences_phonemes_and_piper_ids)
@@ -385,7 +345,7 @@ START_TEST(phonemize_tool_prints_sentences_phonemes_and_piper_ids)
     ck_assert_ptr_nonnull(chosen);
     char *out;
     char *args[] = {"--voice", VOICE_JSON, "--ids", NULL};
-    ck_assert_int_eq(run_tool(args, vx_json_get_string(chosen, "text", ""), &out), 0);
+    ck_assert_int_eq(phonemize_tool(args, vx_json_get_string(chosen, "text", ""), &out), 0);
     const vx_json *sentences = vx_json_get(chosen, "sentences");
     const char *at = out;
     for (size_t s = 0; s < sentences->count; s++) {
@@ -406,18 +366,18 @@ START_TEST(phonemize_tool_prints_sentences_phonemes_and_piper_ids)
 
     char *help[] = {"--help", NULL}, *ids_only[] = {"--ids", "Hi.", NULL};
     char *norm[] = {"--normalize", "It costs $5.", NULL}, *bad[] = {"--bogus", NULL};
-    ck_assert_int_eq(run_tool(help, "", &out), 0);
+    ck_assert_int_eq(phonemize_tool(help, "", &out), 0);
     ck_assert_ptr_nonnull(strstr(out, "usage: voxc-phonemize"));
     free(out);
-    ck_assert_int_eq(run_tool(ids_only, "", &out), 2);
+    ck_assert_int_eq(phonemize_tool(ids_only, "", &out), 2);
     free(out);
-    ck_assert_int_eq(run_tool(bad, "", &out), 2);
+    ck_assert_int_eq(phonemize_tool(bad, "", &out), 2);
     free(out);
-    ck_assert_int_eq(run_tool(norm, "", &out), 0);
+    ck_assert_int_eq(phonemize_tool(norm, "", &out), 0);
     ck_assert_ptr_nonnull(strstr(out, "sentence: It costs five dollars."));
     free(out);
     char *plain[] = {NULL};
-    ck_assert_int_eq(run_tool(plain, "caf\xc3", &out), 1);
+    ck_assert_int_eq(phonemize_tool(plain, "caf\xc3", &out), 1);
     free(out);
 }
 END_TEST

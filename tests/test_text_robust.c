@@ -113,7 +113,7 @@ START_TEST(emoji_and_control_characters_pass_without_harm)
         "I love it \xf0\x9f\x98\x80! Five stars \xe2\xad\x90\xe2\xad\x90.",
         "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7 family", /* ZWJ sequence */
         "bell\x07 escape\x1b[0m tab\there\r\nnext",
-        "\x01V embedded\x01" "B commands\x01",             /* espeak-ng's control codes */
+        ("\x01V embedded\x01" "B commands\x01"),           /* espeak-ng's control codes */
         "C1 \xc2\x85 and \xc2\x9b controls",
         "nul\0byte",
     };

@@ -4,17 +4,16 @@
  * groups, checkpoints (round trip, resume = uninterrupted run, rotation,
  * refusals), the JSONL log, progress line, SVG plot, NaN/Inf checks and the
  * SIGINT/SIGTERM flag. */
-#include <dirent.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/json.h"
 #include "nn/safetensors.h"
+#include "test_files.h"
 #include "test_util.h"
 #include "train/checkpoint.h"
 #include "train/log.h"
@@ -24,54 +23,6 @@
 #define OPTIM_FIXTURE "tests/data/train/optim.safetensors"
 
 /* --- helpers ------------------------------------------------------------------ */
-
-static char *make_dir(void)
-{
-    char *dir = strdup("/tmp/voxc-train-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    return dir;
-}
-
-static int count_files(const char *dir)
-{
-    DIR *d = opendir(dir);
-    ck_assert_ptr_nonnull(d);
-    int n = 0;
-    for (struct dirent *de; (de = readdir(d));)
-        n += de->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
-
-static void remove_dir(char *dir)
-{
-    DIR *d = opendir(dir);
-    ck_assert_ptr_nonnull(d);
-    for (struct dirent *de; (de = readdir(d));) {
-        if (de->d_name[0] == '.')
-            continue;
-        char path[600];
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-    free(dir);
-}
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
 
 static vx_tensor *param_from(vx_ctx *ctx, const char *name, int ndim, const int64_t *shape,
                              const float *values)
@@ -471,7 +422,7 @@ START_TEST(resumed_run_gives_the_same_losses_as_an_uninterrupted_run)
         straight[s] = tiny_step(ctx, &m);
     vx_ctx_free(ctx);
 
-    char *dir = make_dir();
+    char *dir = make_dir("train");
     ctx = vx_ctx_new((vx_ctx_opts){.seed = 42});
     m = tiny_new(ctx, 0.5f);
     for (int s = 0; s < SPLIT; s++)
@@ -505,7 +456,7 @@ START_TEST(checkpoint_is_a_readable_safetensors_file_with_state_and_metadata)
     vx_ctx *ctx = test_ctx();
     tiny_model m = tiny_new(ctx, 0.5f);
     tiny_step(ctx, &m);
-    char *dir = make_dir(), path[600];
+    char *dir = make_dir("train"), path[600];
     snprintf(path, sizeof path, "%s/one.safetensors", dir);
     vx_tensor *store[4];
     vx_ckpt_optim co;
@@ -537,7 +488,7 @@ START_TEST(loading_a_mismatched_checkpoint_fails_and_changes_nothing)
 {
     vx_ctx *ctx = test_ctx();
     tiny_model m = tiny_new(ctx, 0.5f);
-    char *dir = make_dir(), path[600];
+    char *dir = make_dir("train"), path[600];
     snprintf(path, sizeof path, "%s/c.safetensors", dir);
     vx_tensor *store[4];
     vx_ckpt_optim co;
@@ -585,7 +536,7 @@ START_TEST(run_folder_keeps_the_last_k_checkpoints_and_points_latest_at_the_newe
 {
     vx_ctx *ctx = test_ctx();
     tiny_model m = tiny_new(ctx, 0.5f);
-    char *dir = make_dir(), path[600], latest[600], written[600];
+    char *dir = make_dir("train"), path[600], latest[600], written[600];
     ck_assert_fails(vx_ckpt_latest(dir, latest, sizeof latest) == VX_OK);
     vx_tensor *store[4];
     vx_ckpt_optim co;
@@ -601,7 +552,7 @@ START_TEST(run_folder_keeps_the_last_k_checkpoints_and_points_latest_at_the_newe
     ck_assert_int_eq(vx_ckpt_latest(dir, latest, sizeof latest), VX_OK);
     ck_assert_str_eq(latest, path);
     snprintf(path, sizeof path, "%s/latest", dir);
-    char *text = read_text(path);
+    char *text = read_file(path, NULL);
     ck_assert_str_eq(text, "ckpt-000500.safetensors\n");
     free(text);
     vx_ctx_free(ctx);
@@ -613,7 +564,7 @@ END_TEST
 
 START_TEST(jsonl_log_appends_one_parseable_line_per_step)
 {
-    char *dir = make_dir(), path[600];
+    char *dir = make_dir("train"), path[600];
     snprintf(path, sizeof path, "%s/log.jsonl", dir);
     vx_trainlog *lg = vx_trainlog_open(path, 10);
     ck_assert_ptr_nonnull(lg);
@@ -628,7 +579,7 @@ START_TEST(jsonl_log_appends_one_parseable_line_per_step)
     ck_assert_fails(vx_trainlog_step(lg, 3, (vx_log_value[]){{"bad key", 1}}, 1) == VX_OK);
     vx_trainlog_close(lg);
 
-    char *text = read_text(path);
+    char *text = read_file(path, NULL);
     char *second = strchr(text, '\n');
     ck_assert_ptr_nonnull(second);
     *second++ = '\0';
@@ -659,7 +610,7 @@ START_TEST(progress_line_shows_step_losses_rate_and_eta)
     vx_progress_format(buf, sizeof buf, 7, 0, v, 1, 0.5);
     ck_assert_str_eq(buf, "step 7  loss_g 23.41  0.5 steps/s");
 
-    char *dir = make_dir(), path[600], prog[600];
+    char *dir = make_dir("train"), path[600], prog[600];
     snprintf(path, sizeof path, "%s/log.jsonl", dir);
     snprintf(prog, sizeof prog, "%s/progress", dir);
     FILE *pf = fopen(prog, "w");
@@ -668,7 +619,7 @@ START_TEST(progress_line_shows_step_losses_rate_and_eta)
     vx_trainlog_step(lg, 1, v, 2);
     vx_trainlog_close(lg);
     fclose(pf);
-    char *text = read_text(prog);
+    char *text = read_file(prog, NULL);
     ck_assert_int_eq(text[0], '\r');
     ck_assert_ptr_nonnull(strstr(text, "step 1/100  loss_g 23.41"));
     ck_assert_int_eq(text[strlen(text) - 1], '\n');
@@ -679,7 +630,7 @@ END_TEST
 
 START_TEST(loss_plot_draws_one_panel_per_loss_key)
 {
-    char *dir = make_dir(), path[600], svg[600];
+    char *dir = make_dir("train"), path[600], svg[600];
     snprintf(path, sizeof path, "%s/log.jsonl", dir);
     snprintf(svg, sizeof svg, "%s/loss.svg", dir);
     vx_trainlog *lg = vx_trainlog_open(path, 0);
@@ -691,7 +642,7 @@ START_TEST(loss_plot_draws_one_panel_per_loss_key)
     }
     vx_trainlog_close(lg);
     ck_assert_int_eq(vx_trainlog_plot(path, svg, NULL, 0), VX_OK);
-    char *text = read_text(svg);
+    char *text = read_file(svg, NULL);
     ck_assert_ptr_nonnull(strstr(text, "<svg"));
     ck_assert_ptr_nonnull(strstr(text, ">loss_mel</text>"));
     ck_assert_ptr_nonnull(strstr(text, ">loss_d</text>"));

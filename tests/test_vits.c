@@ -12,13 +12,10 @@
  * The tiny models are also checked against the PyTorch run that made them
  * (tests/data/onnx/tiny_piper_ref.json, tests/ref/make_tiny_piper.py), and
  * voxc-tts is run through $VOXC_BIN (set by `make test-run`). */
-#include <fcntl.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "audio/wav.h"
@@ -27,9 +24,8 @@
 #include "models/vits.h"
 #include "models/vits_internal.h"
 #include "nn/safetensors.h"
+#include "test_files.h"
 #include "test_util.h"
-
-extern char **environ;
 
 #define TINY_MEDIUM "tests/data/onnx/tiny_medium.onnx"
 #define TINY_MULTI "tests/data/onnx/tiny_multi.onnx"
@@ -528,55 +524,6 @@ END_TEST
 
 /* --- voxc-tts ----------------------------------------------------------------------- */
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
-/* Run voxc-tts with argv (NULL-terminated, without the program); stdout and
- * stderr land in malloc'd strings. Returns the exit status. */
-static int run_tts(const char *const *args, char **out, size_t *out_len, char **err)
-{
-    const char *bin = getenv("VOXC_BIN");
-    ck_assert_msg(bin != NULL, "set VOXC_BIN to the folder holding voxc-tts (make test-run does)");
-    char exe[512], out_path[64], err_path[64];
-    snprintf(exe, sizeof exe, "%s/voxc-tts", bin);
-    snprintf(out_path, sizeof out_path, "/tmp/voxc_tts_%d.out", (int)getpid());
-    snprintf(err_path, sizeof err_path, "/tmp/voxc_tts_%d.err", (int)getpid());
-    char *argv[32] = {exe};
-    int n = 1;
-    for (; args[n - 1]; n++)
-        argv[n] = (char *)args[n - 1];
-    argv[n] = NULL;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid;
-    int rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    ck_assert_msg(rc == 0, "cannot run %s: %s", exe, strerror(rc));
-    int status;
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    size_t len;
-    *out = slurp(out_path, out_len ? out_len : &len);
-    *err = slurp(err_path, &len);
-    unlink(out_path);
-    unlink(err_path);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 START_TEST(tts_tool_writes_sentences_with_silence_json_and_timestamps)
 {
     char wav[64];
@@ -585,7 +532,7 @@ START_TEST(tts_tool_writes_sentences_with_silence_json_and_timestamps)
                           "--noise-scale", "0", "--noise-w", "0", "--sentence-silence", "0.5", "--json",
                           "--timestamps", NULL};
     char *out, *err;
-    int rc = run_tts(args, &out, NULL, &err);
+    int rc = run_tool("tts", args, NULL, &out, NULL, &err);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     vx_json *j = vx_json_parse(out, strlen(out), "voxc-tts --json");
     ck_assert_msg(j != NULL, "%s\n%s", vx_last_error(), out);
@@ -624,7 +571,7 @@ START_TEST(tts_tool_streams_raw_samples_and_reads_speaker_names)
                           "--ids", "1 0 5 0 9 0 2", "--json", NULL};
     char *out, *err;
     size_t out_len;
-    int rc = run_tts(args, &out, &out_len, &err);
+    int rc = run_tool("tts", args, NULL, &out, &out_len, &err);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     /* the JSON went to stderr because the audio took stdout */
     vx_json *j = vx_json_parse(err, strlen(err), "voxc-tts --json");
@@ -635,7 +582,7 @@ START_TEST(tts_tool_streams_raw_samples_and_reads_speaker_names)
     free(out);
     free(err);
     const char *bad[] = {"-m", TINY_MULTI, "--raw", "--speaker", "nobody", "--ids", "1 0 2", NULL};
-    ck_assert_int_eq(run_tts(bad, &out, NULL, &err), 1);
+    ck_assert_int_eq(run_tool("tts", bad, NULL, &out, NULL, &err), 1);
     ck_assert_ptr_nonnull(strstr(err, "nobody"));
     free(out);
     free(err);
@@ -648,7 +595,7 @@ START_TEST(tts_tool_speaks_inline_phonemes)
     snprintf(wav, sizeof wav, "/tmp/voxc_tts_%d.wav", (int)getpid());
     const char *args[] = {"-m", TINY_MEDIUM, "-o", wav, "[[ abc ]]", "[[ de ]]", NULL};
     char *out, *err;
-    int rc = run_tts(args, &out, NULL, &err);
+    int rc = run_tool("tts", args, NULL, &out, NULL, &err);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     vx_audio a;
     ck_assert_msg(vx_audio_read(wav, false, &a) == VX_OK, "%s", vx_last_error());
@@ -664,26 +611,26 @@ START_TEST(tts_tool_reports_bad_usage_and_missing_voices)
 {
     char *out, *err;
     const char *help[] = {"--help", NULL};
-    ck_assert_int_eq(run_tts(help, &out, NULL, &err), 0);
+    ck_assert_int_eq(run_tool("tts", help, NULL, &out, NULL, &err), 0);
     ck_assert_ptr_nonnull(strstr(out, "usage: voxc-tts"));
     free(out);
     free(err);
     const char *missing[] = {"-m", "data/voices/absent.onnx", "-o", "/tmp/voxc_never.wav", "hello", NULL};
-    ck_assert_int_eq(run_tts(missing, &out, NULL, &err), 1);
+    ck_assert_int_eq(run_tool("tts", missing, NULL, &out, NULL, &err), 1);
     ck_assert_ptr_nonnull(strstr(err, "no voice at data/voices/absent.onnx"));
     ck_assert_ptr_nonnull(strstr(err, "make voice"));
     free(out);
     free(err);
     const char *bad_scale[] = {"-m", TINY_MEDIUM, "--raw", "--length-scale", "0", "--ids", "1 0 2", NULL};
-    ck_assert_int_eq(run_tts(bad_scale, &out, NULL, &err), 2);
+    ck_assert_int_eq(run_tool("tts", bad_scale, NULL, &out, NULL, &err), 2);
     free(out);
     free(err);
     const char *no_output[] = {"-m", TINY_MEDIUM, "--ids", "1 0 2", NULL};
-    ck_assert_int_eq(run_tts(no_output, &out, NULL, &err), 2);
+    ck_assert_int_eq(run_tool("tts", no_output, NULL, &out, NULL, &err), 2);
     free(out);
     free(err);
     const char *bad_ids[] = {"-m", TINY_MEDIUM, "--raw", "--ids", "1 0 x 2", NULL};
-    ck_assert_int_eq(run_tts(bad_ids, &out, NULL, &err), 1);
+    ck_assert_int_eq(run_tool("tts", bad_ids, NULL, &out, NULL, &err), 1);
     ck_assert_ptr_nonnull(strstr(err, "--ids"));
     free(out);
     free(err);

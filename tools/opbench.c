@@ -4,6 +4,7 @@
  *
  *   voxc-opbench gemm --shape 512,512,512 --threads 1 --impl 4 --vs-openblas
  *   voxc-opbench conv1d --shape 1,512,512,400,3   (B,Cin,Cout,T,K[,dilation,groups,stride])
+ *   voxc-opbench gelu --shape 2097152 --impl 3
  *   voxc-opbench --suite tts --json
  */
 #include <dlfcn.h>
@@ -13,17 +14,41 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/kernels/conv_lab.h"
+#include "core/kernels/cpu.h"
 #include "core/kernels/gemm.h"
 #include "core/kernels/peak.h"
+#include "core/kernels/vmath.h"
 #include "core/threads.h"
 #include "core/vx.h"
+
+/* Op families: each has its own lab (--impl) and its own shape grammar. */
+typedef enum family { FAM_GEMM, FAM_CONV, FAM_CONVT, FAM_UNARY, FAM_BINARY, FAM_ROWS } family;
+
+typedef struct op_info {
+    const char *name;
+    family fam;
+    vx_vfunc f;   /* FAM_UNARY */
+    vx_vbinop op; /* FAM_BINARY */
+} op_info;
+
+static const op_info op_table[] = {
+    {"gemm", FAM_GEMM, 0, 0},           {"conv1d", FAM_CONV, 0, 0},
+    {"conv_transpose1d", FAM_CONVT, 0, 0},
+    {"exp", FAM_UNARY, VX_VEXP, 0},     {"log", FAM_UNARY, VX_VLOG, 0},
+    {"tanh", FAM_UNARY, VX_VTANH, 0},   {"sigmoid", FAM_UNARY, VX_VSIGMOID, 0},
+    {"gelu", FAM_UNARY, VX_VGELU, 0},   {"relu", FAM_UNARY, VX_VRELU, 0},
+    {"add", FAM_BINARY, 0, VX_VADD},    {"mul", FAM_BINARY, 0, VX_VMUL},
+    {"softmax", FAM_ROWS, 0, 0},        {"layer_norm", FAM_ROWS, 0, 0},
+    {"layer_norm_channels", FAM_ROWS, 0, 0},
+};
 
 typedef struct opts {
     const char *op;
     int64_t shape[8];
     int n_shape;
     int threads, impl, runs;
-    bool json, vs_openblas, suite;
+    bool json, vs_openblas, suite, cpu_clock, raw;
     const char *trace;
 } opts;
 
@@ -31,10 +56,12 @@ typedef struct result {
     double median_ms, flops, bytes, openblas_ms;
 } result;
 
+static bool cpu_clock; /* --cpu-time: process CPU time instead of wall time */
+
 static double now_ms(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(cpu_clock ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &t);
     return 1e3 * (double)t.tv_sec + 1e-6 * (double)t.tv_nsec;
 }
 
@@ -42,6 +69,14 @@ static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+static const op_info *find_op(const char *name)
+{
+    for (size_t i = 0; i < sizeof op_table / sizeof *op_table; i++)
+        if (!strcmp(op_table[i].name, name))
+            return &op_table[i];
+    return NULL;
 }
 
 /* --- trace events (Chrome trace format, one complete event per run) -------- */
@@ -66,6 +101,11 @@ static openblas_threads_fn openblas_set_threads;
 
 static bool load_openblas(void)
 {
+    /* OpenBLAS workers busy-wait about 2^28 cycles after each call unless
+     * told otherwise; with runs alternating, that spinning would take the
+     * other core from voxc's next run. 2^4 cycles makes them sleep at once,
+     * as voxc's workers do (a value already in the environment wins). */
+    setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0);
     const char *names[] = {"libopenblas.so.0", "libopenblas.so", "libopenblasp-r0.3.21.so"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         void *h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
@@ -84,25 +124,46 @@ static bool load_openblas(void)
 typedef struct bench_case {
     vx_ctx *ctx;
     const opts *o;
+    const op_info *info;
     vx_tensor *x, *w, *b;
     float *A, *B, *C;
-    int64_t s[8];
+    int64_t s[8], n;
 } bench_case;
 
-static double median_of(const opts *o, const char *name, void (*fn)(bench_case *), bench_case *bc)
+typedef void (*run_fn)(bench_case *);
+
+/* Median of o->runs timed calls of fn after three warm-up calls (caches, page
+ * faults, thread start); with a peer, runs of the two alternate so that both
+ * see the same load, and the peer's median goes to *peer_ms. */
+static double median_of(const opts *o, const char *name, run_fn fn, bench_case *bc,
+                        const char *peer_name, run_fn peer, double *peer_ms)
 {
-    double times[201];
+    double times[200], peer_times[200];
     int runs = o->runs > 200 ? 200 : o->runs;
-    for (int i = 0; i < 3; i++) /* warm-up: caches, page faults, thread start */
+    for (int i = 0; i < 3; i++) {
         fn(bc);
+        vx_ctx_reset(bc->ctx);
+        if (peer)
+            peer(bc);
+    }
     for (int i = 0; i < runs; i++) {
         double t = now_ms();
         fn(bc);
         times[i] = now_ms() - t;
         trace_event(name, t, times[i]);
         vx_ctx_reset(bc->ctx);
+        if (peer) {
+            t = now_ms();
+            peer(bc);
+            peer_times[i] = now_ms() - t;
+            trace_event(peer_name, t, peer_times[i]);
+        }
     }
     qsort(times, (size_t)runs, sizeof *times, cmp_double);
+    if (peer) {
+        qsort(peer_times, (size_t)runs, sizeof *peer_times, cmp_double);
+        *peer_ms = peer_times[runs / 2];
+    }
     return times[runs / 2];
 }
 
@@ -131,75 +192,176 @@ static void run_conv_t(bench_case *bc)
     vx_conv_transpose1d(bc->ctx, bc->x, bc->w, bc->b, (int)s[5], (int)((s[4] - s[5]) / 2), 0, 1, 1);
 }
 
-static void fill_random(vx_ctx *ctx, float *p, int64_t n)
+/* Elementwise ops through the public op API (allocation included), or with
+ * --raw the vector kernel alone on preallocated buffers. */
+static void run_unary(bench_case *bc)
 {
-    vx_rng_uniform(vx_ctx_rng(ctx), p, (size_t)n, -1, 1);
+    if (bc->o->raw) {
+        vx_vunary(bc->info->f, bc->x->data, bc->C, bc->n, 0.1f, 0);
+        return;
+    }
+    switch (bc->info->f) {
+    case VX_VEXP: vx_exp(bc->ctx, bc->x); break;
+    case VX_VLOG: vx_log(bc->ctx, bc->x); break;
+    case VX_VTANH: vx_tanh(bc->ctx, bc->x); break;
+    case VX_VSIGMOID: vx_sigmoid(bc->ctx, bc->x); break;
+    case VX_VGELU: vx_gelu(bc->ctx, bc->x); break;
+    default: vx_relu(bc->ctx, bc->x); break;
+    }
+}
+
+static void run_binary(bench_case *bc)
+{
+    if (bc->o->raw)
+        vx_vbinary(bc->info->op, bc->x->data, 1, bc->w->data, 1, bc->C, bc->n);
+    else if (bc->info->op == VX_VADD)
+        vx_add(bc->ctx, bc->x, bc->w);
+    else
+        vx_mul(bc->ctx, bc->x, bc->w);
+}
+
+static void run_rows(bench_case *bc)
+{
+    if (!strcmp(bc->info->name, "softmax"))
+        vx_softmax(bc->ctx, bc->x, -1);
+    else if (!strcmp(bc->info->name, "layer_norm"))
+        vx_layer_norm(bc->ctx, bc->x, bc->w, bc->b, 1e-5f);
+    else
+        vx_layer_norm_channels(bc->ctx, bc->x, bc->w, bc->b, 1e-5f);
+}
+
+static void fill_random(vx_ctx *ctx, float *p, int64_t n, float lo, float hi)
+{
+    vx_rng_uniform(vx_ctx_rng(ctx), p, (size_t)n, lo, hi);
+}
+
+static vx_tensor *random_param(vx_ctx *ctx, const char *name, int ndim, const int64_t *shape,
+                               float lo, float hi)
+{
+    vx_tensor *t = vx_param(ctx, name, VX_F32, ndim, shape, false);
+    if (t)
+        fill_random(ctx, t->data, vx_numel(t), lo, hi);
+    return t;
+}
+
+static int fail_alloc(void) { return fprintf(stderr, "voxc-opbench: %s\n", vx_last_error()), 1; }
+
+static int bench_gemm(bench_case *bc, result *r)
+{
+    const opts *o = bc->o;
+    if (o->n_shape != 3)
+        return fprintf(stderr, "voxc-opbench: gemm needs --shape M,N,K\n"), 1;
+    int64_t M = bc->s[0], N = bc->s[1], K = bc->s[2];
+    bc->A = vx_persistent_alloc(bc->ctx, sizeof(float) * (size_t)(M * K));
+    bc->B = vx_persistent_alloc(bc->ctx, sizeof(float) * (size_t)(K * N));
+    bc->C = vx_persistent_alloc(bc->ctx, sizeof(float) * (size_t)(M * N));
+    if (!bc->A || !bc->B || !bc->C)
+        return fail_alloc();
+    fill_random(bc->ctx, bc->A, M * K, -1, 1);
+    fill_random(bc->ctx, bc->B, K * N, -1, 1);
+    r->flops = 2.0 * (double)(M * N * K);
+    r->bytes = 4.0 * (double)(M * K + K * N + M * N);
+    bool peer = o->vs_openblas && openblas_sgemm;
+    if (peer && openblas_set_threads)
+        openblas_set_threads(o->threads);
+    r->median_ms = median_of(o, "voxc sgemm", run_gemm, bc, "openblas sgemm",
+                             peer ? run_openblas : NULL, &r->openblas_ms);
+    return 0;
+}
+
+static int bench_conv(bench_case *bc, result *r, bool conv)
+{
+    const opts *o = bc->o;
+    /* B, Cin, Cout, T, K, dilation|stride, groups, stride */
+    if (o->n_shape < 5)
+        return fprintf(stderr, "voxc-opbench: %s needs --shape B,Cin,Cout,T,K[,%s]\n", o->op,
+                       conv ? "dilation,groups,stride" : "stride"), 1;
+    int64_t *s = bc->s, B = s[0], Cin = s[1], Cout = s[2], T = s[3], K = s[4];
+    for (int i = o->n_shape; i < 8; i++)
+        s[i] = 1;
+    int64_t g = conv ? s[6] : 1;
+    if (Cin % g || Cout % g)
+        return fprintf(stderr, "voxc-opbench: groups (%lld) must divide Cin and Cout\n", (long long)g), 1;
+    bc->x = random_param(bc->ctx, "x", 3, (int64_t[]){B, Cin, T}, -1, 1);
+    bc->w = conv ? random_param(bc->ctx, "w", 3, (int64_t[]){Cout, Cin / g, K}, -1, 1)
+                 : random_param(bc->ctx, "w", 3, (int64_t[]){Cin, Cout, K}, -1, 1);
+    bc->b = random_param(bc->ctx, "b", 1, (int64_t[]){Cout}, -1, 1);
+    if (!bc->x || !bc->w || !bc->b)
+        return fail_alloc();
+    vx_conv_set_impl(o->impl);
+    vx_tensor *y = conv ? vx_conv1d(bc->ctx, bc->x, bc->w, bc->b, (int)s[7], (int)(s[5] * (K - 1) / 2),
+                                    (int)s[5], (int)g)
+                        : vx_conv_transpose1d(bc->ctx, bc->x, bc->w, bc->b, (int)s[5],
+                                              (int)((K - s[5]) / 2), 0, 1, 1);
+    if (!y)
+        return fail_alloc();
+    int64_t Tout = y->shape[2];
+    r->flops = conv ? 2.0 * (double)(B * Cout * Tout * (Cin / g) * K)
+                    : 2.0 * (double)(B * Cin * T * Cout * K);
+    r->bytes = 4.0 * (double)(vx_numel(bc->x) + vx_numel(bc->w) + vx_numel(y));
+    vx_ctx_reset(bc->ctx);
+    r->median_ms = median_of(o, o->op, conv ? run_conv1d : run_conv_t, bc, NULL, NULL, NULL);
+    return 0;
+}
+
+/* unary/binary: --shape N or up to 4 dims; softmax, layer_norm: rows,cols
+ * (normalised over cols); layer_norm_channels: B,C,T (over C). */
+static int bench_elementwise(bench_case *bc, result *r)
+{
+    const opts *o = bc->o;
+    family fam = bc->info->fam;
+    bool lnc = !strcmp(bc->info->name, "layer_norm_channels");
+    int want = fam == FAM_ROWS ? (lnc ? 3 : 2) : 0; /* 0: any rank up to 4 */
+    if (want ? o->n_shape != want : o->n_shape < 1 || o->n_shape > 4)
+        return fprintf(stderr, "voxc-opbench: %s needs --shape %s\n", o->op,
+                       !want ? "N (or up to 4 dims)" : want == 2 ? "rows,cols" : "B,C,T"), 1;
+    bc->n = 1;
+    for (int i = 0; i < o->n_shape; i++)
+        bc->n *= bc->s[i];
+    float lo = bc->info->f == VX_VLOG && fam == FAM_UNARY ? 0.01f : -4.0f;
+    bc->x = random_param(bc->ctx, "x", o->n_shape, bc->s, lo, 4.0f);
+    if (fam == FAM_BINARY)
+        bc->w = random_param(bc->ctx, "w", o->n_shape, bc->s, -4, 4);
+    if (fam == FAM_ROWS && strcmp(bc->info->name, "softmax")) {
+        int64_t c = bc->s[1]; /* cols, or C of [B, C, T] */
+        bc->w = random_param(bc->ctx, "gamma", 1, &c, 0.5f, 1.5f);
+        bc->b = random_param(bc->ctx, "beta", 1, &c, -1, 1);
+    }
+    bc->C = vx_persistent_alloc(bc->ctx, sizeof(float) * (size_t)bc->n);
+    if (!bc->x || !bc->C || (fam == FAM_BINARY && !bc->w))
+        return fail_alloc();
+    vx_vmath_set_impl(o->impl);
+    r->flops = 0;
+    r->bytes = 4.0 * (double)bc->n * (fam == FAM_BINARY ? 3 : 2); /* reads + writes */
+    run_fn fn = fam == FAM_UNARY ? run_unary : fam == FAM_BINARY ? run_binary : run_rows;
+    r->median_ms = median_of(o, o->op, fn, bc, NULL, NULL, NULL);
+    vx_vmath_set_impl(0);
+    return 0;
 }
 
 /* Runs one measurement; returns 0 or prints an error and returns 1. */
 static int bench_one(const opts *o, vx_ctx *ctx, result *r)
 {
-    bench_case bc = {.ctx = ctx, .o = o};
+    bench_case bc = {.ctx = ctx, .o = o, .info = find_op(o->op)};
     memcpy(bc.s, o->shape, sizeof bc.s);
     *r = (result){0};
-    if (strcmp(o->op, "gemm") == 0) {
-        if (o->n_shape != 3)
-            return fprintf(stderr, "voxc-opbench: gemm needs --shape M,N,K\n"), 1;
-        int64_t M = bc.s[0], N = bc.s[1], K = bc.s[2];
-        bc.A = vx_persistent_alloc(ctx, sizeof(float) * (size_t)(M * K));
-        bc.B = vx_persistent_alloc(ctx, sizeof(float) * (size_t)(K * N));
-        bc.C = vx_persistent_alloc(ctx, sizeof(float) * (size_t)(M * N));
-        if (!bc.A || !bc.B || !bc.C)
-            return fprintf(stderr, "voxc-opbench: %s\n", vx_last_error()), 1;
-        fill_random(ctx, bc.A, M * K);
-        fill_random(ctx, bc.B, K * N);
-        r->flops = 2.0 * (double)(M * N * K);
-        r->bytes = 4.0 * (double)(M * K + K * N + M * N);
-        r->median_ms = median_of(o, "voxc sgemm", run_gemm, &bc);
-        if (o->vs_openblas && openblas_sgemm) {
-            if (openblas_set_threads)
-                openblas_set_threads(o->threads);
-            r->openblas_ms = median_of(o, "openblas sgemm", run_openblas, &bc);
-        }
-        return 0;
+    if (!bc.info)
+        return fprintf(stderr, "voxc-opbench: unknown op '%s' (try --help)\n", o->op), 1;
+    switch (bc.info->fam) {
+    case FAM_GEMM: return bench_gemm(&bc, r);
+    case FAM_CONV: return bench_conv(&bc, r, true);
+    case FAM_CONVT: return bench_conv(&bc, r, false);
+    default: return bench_elementwise(&bc, r);
     }
-    bool conv = strcmp(o->op, "conv1d") == 0, convt = strcmp(o->op, "conv_transpose1d") == 0;
-    if (conv || convt) {
-        /* B, Cin, Cout, T, K, dilation|stride, groups, stride */
-        if (o->n_shape < 5)
-            return fprintf(stderr, "voxc-opbench: %s needs --shape B,Cin,Cout,T,K[,%s]\n", o->op,
-                           conv ? "dilation,groups,stride" : "stride"), 1;
-        int64_t B = bc.s[0], Cin = bc.s[1], Cout = bc.s[2], T = bc.s[3], K = bc.s[4];
-        if (o->n_shape < 6) bc.s[5] = conv ? 1 : 1;
-        if (o->n_shape < 7) bc.s[6] = 1;
-        if (o->n_shape < 8) bc.s[7] = 1;
-        int64_t g = conv ? bc.s[6] : 1;
-        bc.x = vx_param(ctx, "x", VX_F32, 3, (int64_t[]){B, Cin, T}, false);
-        bc.w = conv ? vx_param(ctx, "w", VX_F32, 3, (int64_t[]){Cout, Cin / g, K}, false)
-                    : vx_param(ctx, "w", VX_F32, 3, (int64_t[]){Cin, Cout, K}, false);
-        bc.b = vx_param(ctx, "b", VX_F32, 1, (int64_t[]){Cout}, false);
-        if (!bc.x || !bc.w || !bc.b)
-            return fprintf(stderr, "voxc-opbench: %s\n", vx_last_error()), 1;
-        fill_random(ctx, bc.x->data, vx_numel(bc.x));
-        fill_random(ctx, bc.w->data, vx_numel(bc.w));
-        vx_tensor *y = conv ? vx_conv1d(ctx, bc.x, bc.w, bc.b, (int)bc.s[7],
-                                        (int)(bc.s[5] * (K - 1) / 2), (int)bc.s[5], (int)g)
-                            : vx_conv_transpose1d(ctx, bc.x, bc.w, bc.b, (int)bc.s[5],
-                                                  (int)((K - bc.s[5]) / 2), 0, 1, 1);
-        if (!y)
-            return fprintf(stderr, "voxc-opbench: %s\n", vx_last_error()), 1;
-        int64_t Tout = y->shape[2];
-        r->flops = conv ? 2.0 * (double)(B * Cout * Tout * (Cin / g) * K)
-                        : 2.0 * (double)(B * Cin * T * Cout * K);
-        r->bytes = 4.0 * (double)(vx_numel(bc.x) + vx_numel(bc.w) + vx_numel(y));
-        vx_ctx_reset(ctx);
-        r->median_ms = median_of(o, o->op, conv ? run_conv1d : run_conv_t, &bc);
-        return 0;
-    }
-    return fprintf(stderr, "voxc-opbench: unknown op '%s' (try --help)\n", o->op), 1;
 }
 
-static void print_result(const opts *o, const result *r, double peak_gflops)
+static bool memory_bound(const char *op)
+{
+    const op_info *info = find_op(op);
+    return info && info->fam >= FAM_UNARY;
+}
+
+static void print_result(const opts *o, const result *r, double peak_gflops, double peak_gbs)
 {
     char shape[96] = "";
     for (int i = 0; i < o->n_shape; i++)
@@ -207,16 +369,23 @@ static void print_result(const opts *o, const result *r, double peak_gflops)
                  (long long)o->shape[i]);
     double gflops = r->flops / (r->median_ms * 1e6);
     double gbs = r->bytes / (r->median_ms * 1e6);
+    bool mem = memory_bound(o->op);
     if (o->json) {
         printf("{\"op\":\"%s\",\"shape\":\"%s\",\"threads\":%d,\"impl\":%d,\"median_ms\":%.4f,"
                "\"gflops\":%.2f,\"gbs\":%.2f,\"peak_frac\":%.4f",
                o->op, shape, o->threads, o->impl, r->median_ms, gflops, gbs, gflops / peak_gflops);
+        if (mem)
+            printf(",\"bw_frac\":%.4f", gbs / peak_gbs);
         if (r->openblas_ms > 0)
             printf(",\"openblas_ms\":%.4f,\"ratio\":%.3f", r->openblas_ms, r->median_ms / r->openblas_ms);
-        printf("}\n");
+        printf(",\"clock\":\"%s\"}\n", o->cpu_clock ? "cpu" : "wall");
     } else {
-        printf("%-18s %-26s thr %d impl %d  %9.4f ms  %7.1f GFLOP/s  %6.1f GB/s  %5.1f%% peak",
-               o->op, shape, o->threads, o->impl, r->median_ms, gflops, gbs, 100 * gflops / peak_gflops);
+        printf("%-18s %-26s thr %d impl %d  %9.4f ms  %7.1f GFLOP/s  %6.1f GB/s  ", o->op, shape,
+               o->threads, o->impl, r->median_ms, gflops, gbs);
+        if (mem)
+            printf("%5.1f%% bw", 100 * gbs / peak_gbs);
+        else
+            printf("%5.1f%% peak", 100 * gflops / peak_gflops);
         if (r->openblas_ms > 0)
             printf("  openblas %9.4f ms  ratio %.2f", r->openblas_ms, r->median_ms / r->openblas_ms);
         printf("\n");
@@ -239,14 +408,23 @@ static const struct { const char *op; int64_t s[8]; int n; } tts_suite[] = {
     {"conv1d", {1, 64, 64, 6400, 5, 6, 1, 1}, 8},
     {"conv_transpose1d", {1, 64, 32, 6400, 8, 4}, 6},
     {"conv1d", {1, 32, 32, 25600, 7, 12, 1, 1}, 8},
-    /* HiFi-GAN V1: 512 channels, k = 3,7,11 dilated resblocks */
+    /* HiFi-GAN V1: 512 channels, upsampling 8, 8, 2, 2; k = 3,7,11 dilated resblocks */
     {"conv1d", {1, 512, 512, 100, 7, 1, 1, 1}, 8},
+    {"conv_transpose1d", {1, 512, 256, 100, 16, 8}, 6},
+    {"conv_transpose1d", {1, 256, 128, 800, 16, 8}, 6},
     {"conv1d", {1, 256, 256, 800, 11, 5, 1, 1}, 8},
+    {"conv_transpose1d", {1, 128, 64, 6400, 4, 2}, 6},
+    {"conv_transpose1d", {1, 64, 32, 12800, 4, 2}, 6},
     /* VITS text encoder FFN and depthwise DDSConv */
     {"conv1d", {1, 192, 768, 100, 3, 1, 1, 1}, 8},
     {"conv1d", {1, 192, 192, 100, 3, 9, 192, 1}, 8},
     /* FastSpeech2 FFT-block conv FFN (k 9) */
     {"conv1d", {1, 256, 1024, 400, 9, 1, 1, 1}, 8},
+    /* elementwise and normalisation on 8 MiB tensors */
+    {"exp", {2097152}, 1},  {"tanh", {2097152}, 1}, {"sigmoid", {2097152}, 1},
+    {"gelu", {2097152}, 1}, {"add", {2097152}, 1},  {"mul", {2097152}, 1},
+    {"softmax", {2048, 1024}, 2}, {"layer_norm", {10923, 192}, 2},
+    {"layer_norm_channels", {1, 192, 10923}, 3},
 };
 
 static void usage(FILE *f)
@@ -254,20 +432,33 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: voxc-opbench OP [--shape A,B,...] [--threads N] [--impl N] [--runs N]\n"
             "                    [--backend cpu] [--json] [--vs-openblas] [--trace FILE.json]\n"
+            "                    [--cpu-time] [--raw]\n"
             "       voxc-opbench --suite tts [options]\n"
             "\n"
             "Times OP after warm-up and prints the median of --runs (default 21) runs, GFLOP/s,\n"
-            "GB/s and the fraction of the peak measured at start (FMA-throughput probe) .\n"
+            "GB/s and the fraction of the peak measured at start (FMA-throughput probe; for\n"
+            "elementwise ops the bandwidth probe, a STREAM triad).\n"
             "ops and shapes:\n"
             "  gemm              M,N,K              C[M,N] = A[M,K]·B[K,N]\n"
             "  conv1d            B,Cin,Cout,T,K[,dilation,groups,stride]   'same' padding\n"
             "  conv_transpose1d  B,Cin,Cout,T,K,stride                     padding (K-stride)/2\n"
+            "  exp log tanh sigmoid gelu relu   N (or up to 4 dims)   add mul   the same, two inputs\n"
+            "  softmax layer_norm  rows,cols (over cols)   layer_norm_channels  B,C,T (over C)\n"
             "options:\n"
-            "  --impl N          gemm version (0 auto; 1 naive .. 4 AVX-512; see core/kernels/gemm.h)\n"
+            "  --impl N          lab version (0 auto): gemm 1 naive .. 4 AVX-512, 5 NEON (core/kernels/gemm.h);\n"
+            "                    conv 1 reference, 2 im2col/col2im, 3 fused/polyphase\n"
+            "                    (core/kernels/conv_lab.h); elementwise 1 scalar, 2 AVX2, 3 AVX-512,\n"
+            "                    4 NEON (core/kernels/vmath.h)\n"
             "  --threads N       worker threads (default: $VOXC_THREADS or all CPUs)\n"
-            "  --vs-openblas     time OpenBLAS cblas_sgemm on the same shapes (dlopen, if installed)\n"
+            "  --vs-openblas     time OpenBLAS cblas_sgemm on the same shapes, runs alternating with\n"
+            "                    voxc's (dlopen, if installed; OPENBLAS_THREAD_TIMEOUT=4 unless set,\n"
+            "                    so its idle workers sleep as voxc's do); ratio = voxc / OpenBLAS\n"
             "  --json            one JSON object per measurement\n"
-            "  --trace FILE      Chrome trace events of every timed run (chrome://tracing, Perfetto)\n");
+            "  --trace FILE      Chrome trace events of every timed run (chrome://tracing, Perfetto)\n"
+            "  --cpu-time        time by process CPU time, not wall time (a 1-thread run on a shared\n"
+            "                    machine then ignores the time it waits to be scheduled)\n"
+            "  --raw             elementwise ops: time the vector kernel alone, without the op's\n"
+            "                    output allocation\n");
 }
 
 static int parse_shape(const char *s, opts *o)
@@ -287,6 +478,58 @@ static int parse_shape(const char *s, opts *o)
     return *s ? 1 : 0;
 }
 
+/* With --cpu-time at one thread the FMA peak is timed the same way (the
+ * probe's own wall-clock timing would count the time other processes held
+ * the core): best of three runs of the widest FMA chains the CPU has. */
+static double fma_peak_cpu_time(void)
+{
+    double best = 0;
+#if defined(__x86_64__)
+    for (int rep = 0; rep < 3; rep++) {
+        double t = now_ms(), flops = 0;
+        if (vx_cpu_avx512())
+            flops = vx_peak_fma_avx512(20000000);
+        else if (vx_cpu_avx2())
+            flops = vx_peak_fma_avx2(20000000);
+        t = now_ms() - t;
+        if (t > 0 && flops / (t * 1e6) > best)
+            best = flops / (t * 1e6);
+    }
+#endif
+    return best > 0 ? best : vx_probe_fma_gflops(1);
+}
+
+/* Is --impl valid for this op's lab? Prints why not when `loud`. */
+static bool impl_ok(const opts *o, const char *op, bool loud)
+{
+    const op_info *info = find_op(op);
+    if (!info || o->impl == 0)
+        return true;
+    switch (info->fam) {
+    case FAM_GEMM:
+        if (o->impl <= 5 && vx_sgemm_impl_supported(o->impl))
+            return true;
+        if (loud)
+            fprintf(stderr, "voxc-opbench: gemm impl %d (%s) is not 1..5 or not supported on this CPU\n",
+                    o->impl, vx_sgemm_impl_name(o->impl));
+        return false;
+    case FAM_CONV:
+    case FAM_CONVT:
+        if (vx_conv_impl_valid(o->impl))
+            return true;
+        if (loud)
+            fprintf(stderr, "voxc-opbench: %s impl must be 0..3\n", op);
+        return false;
+    default:
+        if (vx_vmath_impl_supported(o->impl))
+            return true;
+        if (loud)
+            fprintf(stderr, "voxc-opbench: %s impl %d is not 1..4 or not supported on this CPU\n", op,
+                    o->impl);
+        return false;
+    }
+}
+
 int main(int argc, char **argv)
 {
     opts o = {.threads = 0, .impl = 0, .runs = 21};
@@ -300,6 +543,10 @@ int main(int argc, char **argv)
             o.json = true;
         } else if (!strcmp(a, "--vs-openblas")) {
             o.vs_openblas = true;
+        } else if (!strcmp(a, "--cpu-time")) {
+            o.cpu_clock = true;
+        } else if (!strcmp(a, "--raw")) {
+            o.raw = true;
         } else if (!strcmp(a, "--suite") && val) {
             if (strcmp(val, "tts"))
                 return fprintf(stderr, "voxc-opbench: unknown suite '%s' (only 'tts')\n", val), 2;
@@ -337,22 +584,28 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (o.op && !find_op(o.op))
+        return fprintf(stderr, "voxc-opbench: unknown op '%s' (try --help)\n", o.op), 2;
     if (o.runs < 1)
         o.runs = 1;
-    if (o.impl < 0 || o.impl > 4)
-        return fprintf(stderr, "voxc-opbench: --impl must be 0..4\n"), 2;
-    if (o.impl && !vx_sgemm_impl_supported(o.impl))
-        return fprintf(stderr, "voxc-opbench: impl %d (%s) is not supported on this CPU\n", o.impl,
-                       vx_sgemm_impl_name(o.impl)), 2;
+    if (o.impl < 0 || (o.op && !impl_ok(&o, o.op, true)))
+        return fprintf(stderr, "voxc-opbench: bad --impl %d\n", o.impl), 2;
     if (o.threads > 0)
         vx_threads_set(o.threads);
     o.threads = vx_threads_get();
+    cpu_clock = o.cpu_clock;
     if (o.vs_openblas && !load_openblas())
         fprintf(stderr, "voxc-opbench: OpenBLAS not found (apt-get install libopenblas0); timing voxc only\n");
-    double peak = vx_probe_fma_gflops(o.threads);
-    if (!o.json)
+    double peak = o.cpu_clock && o.threads == 1 ? fma_peak_cpu_time() : vx_probe_fma_gflops(o.threads);
+    bool any_memory_bound = o.suite || memory_bound(o.op);
+    double bw = any_memory_bound ? vx_probe_bandwidth_gbs(o.threads) : 0;
+    if (!o.json) {
         printf("peak: %.1f GFLOP/s fp32 FMA at %d thread%s; gemm auto = %s\n", peak, o.threads,
                o.threads == 1 ? "" : "s", vx_sgemm_impl_name(vx_sgemm_best_impl()));
+        if (any_memory_bound)
+            printf("bandwidth: %.1f GB/s (STREAM triad); vector math auto = %s\n", bw,
+                   vx_vmath_impl_name(vx_vmath_best_impl()));
+    }
     if (o.trace) {
         trace_file = fopen(o.trace, "w");
         if (!trace_file)
@@ -371,11 +624,13 @@ int main(int argc, char **argv)
             one.op = tts_suite[k].op;
             memcpy(one.shape, tts_suite[k].s, sizeof one.shape);
             one.n_shape = tts_suite[k].n;
+            if (!impl_ok(&one, one.op, false))
+                one.impl = 0; /* a version this op's lab lacks: auto */
         }
         result r;
         rc = bench_one(&one, ctx, &r);
         if (rc == 0)
-            print_result(&one, &r, peak);
+            print_result(&one, &r, peak, bw);
     }
     if (trace_file) {
         fprintf(trace_file, "\n]}\n");

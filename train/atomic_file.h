@@ -1,16 +1,8 @@
-/* atomic_file.h — replace a small file atomically: write a temporary file
- * next to it, fsync, rename over the target, fsync the folder. A crash at
- * any moment leaves either the old or the new content, never a mix.
- * (safetensors files have their own writer, vx_st_write, built the same way.) */
+/* atomic_file.h — moved to core/atomic_file.h (audio/svg.c uses it too);
+ * this name stays until tools/reviews.c includes the core header. */
 #ifndef VX_TRAIN_ATOMIC_FILE_H
 #define VX_TRAIN_ATOMIC_FILE_H
 
-#include <stddef.h>
-
-#include "core/status.h"
-
-/* Write `len` bytes to `path` atomically ("path.tmp.<pid>" while writing;
- * removed on failure, leaving `path` as it was). */
-vx_status vx_write_file_atomic(const char *path, const void *data, size_t len);
+#include "core/atomic_file.h"
 
 #endif

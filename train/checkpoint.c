@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/atomic_file.h"
 #include "core/json.h"
 #include "nn/safetensors.h"
-#include "train/atomic_file.h"
 
 #define CKPT_FORMAT "voxc-checkpoint-1"
 #define CKPT_PREFIX "ckpt-"

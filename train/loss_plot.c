@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/atomic_file.h"
 #include "core/json.h"
-#include "train/atomic_file.h"
 
 #define PANEL_W 720.0
 #define PANEL_H 150.0

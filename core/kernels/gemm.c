@@ -1,15 +1,23 @@
 /* gemm.c — the SGEMM driver: lab versions, blocking, packing and dispatch.
- * See gemm.h for the list of versions. */
+ * See gemm.h for the list of versions and the operand interface. */
 #include "gemm.h"
 
 #include <stdlib.h>
-#include "../threads.h"
 #include <string.h>
 
-/* Block sizes: a KC×NR strip of packed B (32 KiB at NR = 32) and the MR×KC
- * strip of A stay in L1/L2 while the micro-kernel runs; MC×KC of packed A
- * (144 KiB) stays in L2; KC×NC of packed B streams from L3. */
-enum { KC = 256, MC = 144, NC = 2048 };
+#include "../threads.h"
+#include "cpu.h"
+
+/* Block sizes: a KC×NR strip of packed B (32 KiB at NR = 32) stays in L1/L2
+ * while the micro-kernel sweeps the MC rows of packed A (MC×KC, 288 KiB, in
+ * L2); the KC×NC panel of packed B (1 MiB) streams from L2/L3. Chosen by
+ * measurement on Zen 4 (1 MiB L2); MC and NC are multiples of every MR and NR. */
+enum { KC = 256, MC = 288, NC = 1024 };
+
+/* Largest operand (in floats) packed once and shared by the threads, and
+ * the smallest product (in flops) for which that pays. */
+enum { SHARED_MAX_FLOATS = 1 << 22 };
+#define SHARED_MIN_FLOPS 5e7
 
 typedef struct kernel_desc {
     int mr, nr;
@@ -20,23 +28,25 @@ static const char *const impl_names[] = {
     "auto: best supported version",
     "naive triple loop (oracle)",
     "blocked + packed, scalar 4x8 micro-kernel",
-    "blocked + packed, AVX2+FMA 6x16 micro-kernel",
-    "blocked + packed, AVX-512 12x32 micro-kernel",
+    "blocked + packed, AVX2+FMA 6x16 micro-kernel, masked edges",
+    "blocked + packed, AVX-512 12x32 micro-kernel, masked edges",
+    "blocked + packed, NEON 8x12 micro-kernel",
 };
 
 static int default_impl = 0;
 
-/* C[4,8] += Σ_k a[k·4 + r] · b[k·8 + c] — portable micro-kernel (version 2). */
-static void ukernel_scalar_4x8(int64_t kc, const float *a, const float *b, float *c, int64_t ldc)
+/* C[mr,nr] (+)= Σ_k a[k·4 + r] · b[k·8 + c] — portable micro-kernel (version 2). */
+static void ukernel_scalar_4x8(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                               int mr, int nr, bool accumulate)
 {
     float acc[4][8] = {{0}};
     for (int64_t k = 0; k < kc; k++)
         for (int r = 0; r < 4; r++)
             for (int j = 0; j < 8; j++)
                 acc[r][j] += a[4 * k + r] * b[8 * k + j];
-    for (int r = 0; r < 4; r++)
-        for (int j = 0; j < 8; j++)
-            c[r * ldc + j] += acc[r][j];
+    for (int r = 0; r < mr; r++)
+        for (int j = 0; j < nr; j++)
+            c[r * ldc + j] = accumulate ? c[r * ldc + j] + acc[r][j] : acc[r][j];
 }
 
 bool vx_sgemm_impl_supported(int impl)
@@ -44,8 +54,11 @@ bool vx_sgemm_impl_supported(int impl)
     switch (impl) {
     case 0: case 1: case 2: return true;
 #if defined(__x86_64__)
-    case 3: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    case 4: return __builtin_cpu_supports("avx512f");
+    case 3: return vx_cpu_avx2();
+    case 4: return vx_cpu_avx512();
+#endif
+#if defined(__aarch64__)
+    case 5: return true;
 #endif
     default: return false;
     }
@@ -53,7 +66,7 @@ bool vx_sgemm_impl_supported(int impl)
 
 int vx_sgemm_best_impl(void)
 {
-    for (int impl = 4; impl >= 2; impl--)
+    for (int impl = 5; impl >= 2; impl--)
         if (vx_sgemm_impl_supported(impl))
             return impl;
     return 2;
@@ -61,7 +74,7 @@ int vx_sgemm_best_impl(void)
 
 const char *vx_sgemm_impl_name(int impl)
 {
-    return (impl >= 0 && impl <= 4) ? impl_names[impl] : "unknown version";
+    return (impl >= 0 && impl <= 5) ? impl_names[impl] : "unknown version";
 }
 
 void vx_sgemm_set_impl(int impl) { default_impl = impl; }
@@ -73,8 +86,308 @@ static kernel_desc kernel_for(int impl)
     case 3: return (kernel_desc){6, 16, vx_gemm_ukernel_avx2_6x16};
     case 4: return (kernel_desc){12, 32, vx_gemm_ukernel_avx512_12x32};
 #endif
+#if defined(__aarch64__)
+    case 5: return (kernel_desc){8, 12, vx_gemm_ukernel_neon_8x12};
+#endif
     default: return (kernel_desc){4, 8, ukernel_scalar_4x8};
     }
+}
+
+/* --- strided operands -------------------------------------------------------- */
+
+/* Element (k, j) = data[k·ld + j] (rows contiguous): each source row is read
+ * once, sequentially, and spread over the strips. */
+static void pack_rows(const vx_gemm_operand *op, int64_t j0, int64_t nc, int64_t p0, int64_t kc,
+                      int width, float *restrict dst)
+{
+    const float *restrict data = op->data + p0 * op->ld + j0;
+    const int64_t ld = op->ld;
+    const float scale = op->scale;
+#if defined(__x86_64__)
+    if (width <= 32 && vx_cpu_avx512()) {
+        vx_gemm_pack_rows_avx512(data, ld, nc, kc, width, scale, dst);
+        return;
+    }
+#endif
+    for (int64_t k = 0; k < kc; k++)
+        for (int64_t s = 0; s < nc; s += width) {
+            int64_t cols = nc - s < width ? nc - s : width;
+            const float *restrict src = data + k * ld + s;
+            float *restrict d = dst + s * kc + k * width;
+            for (int64_t c = 0; c < cols; c++)
+                d[c] = scale * src[c];
+            for (int64_t c = cols; c < width; c++)
+                d[c] = 0.0f;
+        }
+}
+
+/* Element (k, j) = data[j·ld + k] (columns contiguous): the strip's source
+ * columns are read side by side (one stream each) and interleaved, so every
+ * packed row is written contiguously. */
+static void pack_cols(const vx_gemm_operand *op, int64_t j0, int64_t nc, int64_t p0, int64_t kc,
+                      int width, float *restrict dst)
+{
+    enum { MAX_WIDTH = 64 };
+    const float *src[MAX_WIDTH];
+    const float scale = op->scale;
+    for (int64_t s = 0; s < nc; s += width) {
+        int cols = (int)(nc - s < width ? nc - s : width);
+        float *restrict d = dst + s * kc;
+        for (int c = 0; c < cols; c++)
+            src[c] = op->data + (j0 + s + c) * op->ld + p0;
+#if defined(__x86_64__)
+        if (width <= 32 && vx_cpu_avx512()) {
+            vx_gemm_pack_cols_avx512(src, cols, kc, width, scale, d);
+            continue;
+        }
+#endif
+        for (int64_t k = 0; k < kc; k++, d += width) {
+            for (int c = 0; c < cols; c++)
+                d[c] = scale * src[c][k];
+            for (int c = cols; c < width; c++)
+                d[c] = 0.0f;
+        }
+    }
+}
+
+static void pack_strided(const vx_gemm_operand *op, int64_t j0, int64_t nc, int64_t p0,
+                         int64_t kc, int width, float *dst)
+{
+    (op->trans ? pack_cols : pack_rows)(op, j0, nc, p0, kc, width, dst);
+}
+
+vx_gemm_operand vx_gemm_strided(const float *data, int64_t ld, bool trans)
+{
+    return (vx_gemm_operand){.pack = pack_strided, .data = data, .ld = ld, .trans = trans,
+                             .scale = 1.0f};
+}
+
+/* --- the blocked algorithm --------------------------------------------------- */
+
+/* A growable buffer kept per thread (freed only when it must grow). */
+typedef struct grow_buf {
+    float *p;
+    size_t cap;
+} grow_buf;
+
+static float *grow(grow_buf *g, size_t floats)
+{
+    if (floats > g->cap) {
+        free(g->p);
+        g->cap = floats + floats / 2;
+        g->p = aligned_alloc(64, (g->cap * sizeof(float) + 63) & ~(size_t)63);
+        if (!g->p)
+            g->cap = 0;
+    }
+    return g->p;
+}
+
+/* Scratch for one thread's packing. */
+static float *scratch(size_t floats)
+{
+    static _Thread_local grow_buf buf;
+    return grow(&buf, floats);
+}
+
+/* The operand packed once for all threads, owned by the calling thread. */
+static float *shared_panel(size_t floats)
+{
+    static _Thread_local grow_buf buf;
+    return grow(&buf, floats);
+}
+
+static int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+typedef struct gemm_job {
+    kernel_desc kd;
+    int64_t M, N, K;
+    const vx_gemm_operand *at, *b;
+    float *C;
+    int64_t ldc;
+    bool overwrite; /* beta == 0: the first K-block stores instead of adding */
+    bool by_rows;   /* threads split M instead of N                          */
+    /* The operand the threads do not split, packed once for all of them:
+     * block (pc, start) sits at shared + pc·pad + start·kc, start being ic
+     * (packed A, columns split) or jc (packed B, rows split); NULL: each
+     * thread packs its own. */
+    const float *shared;
+    int64_t pad; /* M or N rounded up to the strip width */
+} gemm_job;
+
+/* The oracle through the operand interface: both operands packed whole,
+ * one column per strip, then one dot product per element. */
+static bool sgemm_naive_operands(const gemm_job *j)
+{
+    float *ap = malloc(sizeof(float) * (size_t)(j->M * j->K));
+    float *bp = malloc(sizeof(float) * (size_t)(j->K * j->N));
+    if (!ap || !bp) {
+        free(ap);
+        free(bp);
+        return false;
+    }
+    j->at->pack(j->at, 0, j->M, 0, j->K, 1, ap); /* ap[i·K + k] = A[i, k] */
+    j->b->pack(j->b, 0, j->N, 0, j->K, 1, bp);   /* bp[c·K + k] = B[k, c] */
+    for (int64_t i = 0; i < j->M; i++)
+        for (int64_t c = 0; c < j->N; c++) {
+            float s = 0;
+            for (int64_t k = 0; k < j->K; k++)
+                s += ap[i * j->K + k] * bp[c * j->K + k];
+            float *y = &j->C[i * j->ldc + c];
+            *y = j->overwrite ? s : *y + s;
+        }
+    free(ap);
+    free(bp);
+    return true;
+}
+
+/* Versions 2–4 on the block [i0, i1) × [j0, j1) of C: the five loops. */
+static void sgemm_blocked(const gemm_job *j, int64_t i0, int64_t i1, int64_t j0, int64_t j1)
+{
+    const kernel_desc *kd = &j->kd;
+    int64_t nc_max = round_up(min64(j1 - j0, NC), kd->nr);
+    int64_t mc_max = round_up(min64(i1 - i0, MC), kd->mr);
+    int64_t kc_max = min64(j->K, KC);
+    float *bp = scratch((size_t)(kc_max * (nc_max + mc_max)));
+    if (!bp) { /* out of memory for packing: the oracle on this block */
+        gemm_job sub = *j;
+        float *c = j->C + i0 * j->ldc + j0;
+        for (int64_t i = i0; i < i1; i++)
+            for (int64_t jj = j0; jj < j1; jj++) {
+                float s = 0, a, b;
+                for (int64_t k = 0; k < j->K; k++) {
+                    j->at->pack(j->at, i, 1, k, 1, 1, &a);
+                    j->b->pack(j->b, jj, 1, k, 1, 1, &b);
+                    s += a * b;
+                }
+                c[(i - i0) * j->ldc + jj - j0] = sub.overwrite ? s : c[(i - i0) * j->ldc + jj - j0] + s;
+            }
+        return;
+    }
+    float *ap = bp + kc_max * nc_max;
+    for (int64_t jc = j0; jc < j1; jc += NC) {
+        int64_t nc = min64(j1 - jc, NC);
+        for (int64_t pc = 0; pc < j->K; pc += KC) {
+            int64_t kc = min64(j->K - pc, KC);
+            bool accumulate = pc > 0 || !j->overwrite;
+            const float *bs0 = bp, *as0 = ap;
+            if (j->shared && j->by_rows)
+                bs0 = j->shared + pc * j->pad + jc * kc;
+            else
+                j->b->pack(j->b, jc, nc, pc, kc, kd->nr, bp);
+            for (int64_t ic = i0; ic < i1; ic += MC) {
+                int64_t mc = min64(i1 - ic, MC);
+                if (j->shared && !j->by_rows)
+                    as0 = j->shared + pc * j->pad + ic * kc;
+                else
+                    j->at->pack(j->at, ic, mc, pc, kc, kd->mr, ap);
+                for (int64_t jr = 0; jr < nc; jr += kd->nr) {
+                    int nr = (int)min64(nc - jr, kd->nr);
+                    const float *bs = bs0 + jr * kc;
+                    for (int64_t ir = 0; ir < mc; ir += kd->mr) {
+                        int mr = (int)min64(mc - ir, kd->mr);
+                        kd->fn(kc, as0 + ir * kc, bs, j->C + (ic + ir) * j->ldc + jc + jr, j->ldc,
+                               mr, nr, accumulate);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* One thread's slice: rows or columns [begin, end) of C. */
+static void gemm_slice(void *arg, int64_t begin, int64_t end, int tid)
+{
+    (void)tid;
+    const gemm_job *j = arg;
+    if (j->by_rows)
+        sgemm_blocked(j, begin, end, 0, j->N);
+    else
+        sgemm_blocked(j, 0, j->M, begin, end);
+}
+
+/* Blocks [begin, end) of the shared operand, in (pc, start) order. */
+static void pack_shared(void *arg, int64_t begin, int64_t end, int tid)
+{
+    (void)tid;
+    const gemm_job *j = arg;
+    int64_t span = j->by_rows ? NC : MC, extent = j->by_rows ? j->N : j->M;
+    int64_t per_k = (extent + span - 1) / span;
+    for (int64_t blk = begin; blk < end; blk++) {
+        int64_t pc = blk / per_k * KC, start = blk % per_k * span;
+        int64_t kc = min64(j->K - pc, KC), n = min64(extent - start, span);
+        float *dst = (float *)j->shared + pc * j->pad + start * kc;
+        if (j->by_rows)
+            j->b->pack(j->b, start, n, pc, kc, j->kd.nr, dst);
+        else
+            j->at->pack(j->at, start, n, pc, kc, j->kd.mr, dst);
+    }
+}
+
+/* C = beta·C, before adding the product (beta ≠ 0, 1). */
+static void scale_c(float *C, int64_t ldc, int64_t M, int64_t N, float beta)
+{
+    for (int64_t i = 0; i < M; i++)
+        for (int64_t c = 0; c < N; c++)
+            C[i * ldc + c] *= beta;
+}
+
+static void run_operands(int impl, int64_t M, int64_t N, int64_t K, const vx_gemm_operand *at,
+                         const vx_gemm_operand *b, float beta, float *C, int64_t ldc)
+{
+    if (beta != 0.0f && beta != 1.0f)
+        scale_c(C, ldc, M, N, beta);
+    gemm_job job = {kernel_for(impl), M, N, K, at, b, C, ldc, beta == 0.0f, false};
+    if (impl == 1) {
+        if (sgemm_naive_operands(&job))
+            return;
+        job.kd = kernel_for(2); /* no memory for the oracle's copies */
+    }
+    double flops = 2.0 * (double)M * (double)N * (double)K;
+    int threads = flops < 4e6 ? 1 : vx_threads_get();
+    if (threads <= 1) {
+        sgemm_blocked(&job, 0, M, 0, N);
+        return;
+    }
+    /* Split C into column slices or row slices; every element is computed
+     * exactly as in the single-thread run. Each thread packs the whole of
+     * the operand it does not split, so split the dimension whose operand
+     * is larger to pack: rows when M > N (B is repacked), columns otherwise
+     * (A is repacked), unless the split dimension is too narrow to share. */
+    bool rows_ok = M >= 4 * (int64_t)threads * job.kd.mr;
+    job.by_rows = N < 4 * (int64_t)threads * job.kd.nr || (M > N && rows_ok);
+    int64_t n = job.by_rows ? M : N;
+    int64_t grain = job.by_rows ? job.kd.mr : job.kd.nr;
+    /* ...or better, pack that operand once, the threads sharing the work
+     * (worth the extra hand-off to the pool only for larger products) */
+    job.pad = job.by_rows ? round_up(N, job.kd.nr) : round_up(M, job.kd.mr);
+    if (flops >= SHARED_MIN_FLOPS && K * job.pad <= SHARED_MAX_FLOATS &&
+        (job.shared = shared_panel((size_t)(K * job.pad)))) {
+        int64_t span = job.by_rows ? NC : MC, extent = job.by_rows ? N : M;
+        int64_t blocks = (K + KC - 1) / KC * ((extent + span - 1) / span);
+        vx_parallel_for(blocks, 1, pack_shared, &job);
+    }
+    vx_parallel_for(n, grain, gemm_slice, &job);
+}
+
+static int resolve(int impl)
+{
+    return impl == 0 || !vx_sgemm_impl_supported(impl) ? vx_sgemm_best_impl() : impl;
+}
+
+void vx_sgemm_operands(int64_t M, int64_t N, int64_t K, const vx_gemm_operand *at,
+                       const vx_gemm_operand *b, float beta, float *C, int64_t ldc)
+{
+    if (M <= 0 || N <= 0)
+        return;
+    if (K <= 0) {
+        if (beta != 1.0f)
+            for (int64_t i = 0; i < M; i++)
+                for (int64_t c = 0; c < N; c++)
+                    C[i * ldc + c] = beta == 0.0f ? 0.0f : beta * C[i * ldc + c];
+        return;
+    }
+    run_operands(resolve(default_impl), M, N, K, at, b, beta, C, ldc);
 }
 
 /* Version 1: C = alpha·op(A)·op(B) + beta·C, one dot product per element. */
@@ -92,167 +405,21 @@ static void sgemm_naive(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float
         }
 }
 
-/* Packed A block: mc rows of op(A) from row i0, k from p0, as MR-row strips,
- * k-major inside a strip (a[k·MR + r]), zero-padded, scaled by alpha. */
-static void pack_a(const kernel_desc *kd, bool ta, const float *A, int64_t lda, int64_t i0,
-                   int64_t mc, int64_t p0, int64_t kc, float alpha, float *dst)
-{
-    for (int64_t s = 0; s < mc; s += kd->mr) {
-        int64_t rows = mc - s < kd->mr ? mc - s : kd->mr;
-        for (int64_t k = 0; k < kc; k++) {
-            float *d = dst + (s / kd->mr) * kd->mr * kc + k * kd->mr;
-            for (int64_t r = 0; r < kd->mr; r++) {
-                int64_t i = i0 + s + r, kk = p0 + k;
-                d[r] = r < rows ? alpha * (ta ? A[kk * lda + i] : A[i * lda + kk]) : 0.0f;
-            }
-        }
-    }
-}
-
-/* Packed B panel: nc columns of op(B) from column j0, as NR-column strips,
- * k-major inside a strip (b[k·NR + c]), zero-padded. */
-static void pack_b(const kernel_desc *kd, bool tb, const float *B, int64_t ldb, int64_t j0,
-                   int64_t nc, int64_t p0, int64_t kc, float *dst)
-{
-    for (int64_t s = 0; s < nc; s += kd->nr) {
-        int64_t cols = nc - s < kd->nr ? nc - s : kd->nr;
-        float *strip = dst + (s / kd->nr) * kd->nr * kc;
-        for (int64_t k = 0; k < kc; k++) {
-            float *d = strip + k * kd->nr;
-            int64_t kk = p0 + k;
-            if (!tb && cols == kd->nr) {
-                memcpy(d, B + kk * ldb + j0 + s, (size_t)kd->nr * sizeof(float));
-                continue;
-            }
-            for (int64_t c = 0; c < kd->nr; c++) {
-                int64_t j = j0 + s + c;
-                d[c] = c < cols ? (tb ? B[j * ldb + kk] : B[kk * ldb + j]) : 0.0f;
-            }
-        }
-    }
-}
-
-/* Scratch for packing, grown on demand and kept per thread. */
-static float *scratch(size_t floats)
-{
-    static _Thread_local float *buf;
-    static _Thread_local size_t cap;
-    if (floats > cap) {
-        free(buf);
-        cap = floats + floats / 2;
-        buf = aligned_alloc(64, (cap * sizeof(float) + 63) & ~(size_t)63);
-        if (!buf)
-            cap = 0;
-    }
-    return buf;
-}
-
-static int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
-
-/* Versions 2–4: the five-loop blocked algorithm around a micro-kernel. */
-static void sgemm_blocked(const kernel_desc *kd, bool ta, bool tb, int64_t M, int64_t N,
-                          int64_t K, float alpha, const float *A, int64_t lda, const float *B,
-                          int64_t ldb, float *C, int64_t ldc)
-{
-    int64_t nc_max = round_up(N < NC ? N : NC, kd->nr);
-    int64_t mc_max = round_up(M < MC ? M : MC, kd->mr);
-    float *bp = scratch((size_t)(KC * nc_max + KC * mc_max + kd->mr * kd->nr));
-    if (!bp) { /* out of memory for packing: the oracle needs none */
-        sgemm_naive(ta, tb, M, N, K, alpha, A, lda, B, ldb, 1.0f, C, ldc);
-        return;
-    }
-    float *ap = bp + KC * nc_max;
-    float *edge = ap + KC * mc_max; /* MR×NR tile for ragged edges */
-    for (int64_t jc = 0; jc < N; jc += NC) {
-        int64_t nc = N - jc < NC ? N - jc : NC;
-        for (int64_t pc = 0; pc < K; pc += KC) {
-            int64_t kc = K - pc < KC ? K - pc : KC;
-            pack_b(kd, tb, B, ldb, jc, nc, pc, kc, bp);
-            for (int64_t ic = 0; ic < M; ic += MC) {
-                int64_t mc = M - ic < MC ? M - ic : MC;
-                pack_a(kd, ta, A, lda, ic, mc, pc, kc, alpha, ap);
-                for (int64_t jr = 0; jr < nc; jr += kd->nr) {
-                    int64_t nr = nc - jr < kd->nr ? nc - jr : kd->nr;
-                    const float *bs = bp + (jr / kd->nr) * kd->nr * kc;
-                    for (int64_t ir = 0; ir < mc; ir += kd->mr) {
-                        int64_t mr = mc - ir < kd->mr ? mc - ir : kd->mr;
-                        const float *as = ap + (ir / kd->mr) * kd->mr * kc;
-                        float *c = C + (ic + ir) * ldc + jc + jr;
-                        if (mr == kd->mr && nr == kd->nr) {
-                            kd->fn(kc, as, bs, c, ldc);
-                            continue;
-                        }
-                        memset(edge, 0, (size_t)(kd->mr * kd->nr) * sizeof(float));
-                        kd->fn(kc, as, bs, edge, kd->nr);
-                        for (int64_t r = 0; r < mr; r++)
-                            for (int64_t j = 0; j < nr; j++)
-                                c[r * ldc + j] += edge[r * kd->nr + j];
-                    }
-                }
-            }
-        }
-    }
-}
-
-typedef struct gemm_job {
-    kernel_desc kd;
-    bool ta, tb;
-    int64_t M, N, K;
-    float alpha;
-    const float *A;
-    int64_t lda;
-    const float *B;
-    int64_t ldb;
-    float *C;
-    int64_t ldc;
-    bool by_rows; /* split M instead of N */
-} gemm_job;
-
-/* One thread's slice: rows or columns [begin, end) of C. */
-static void gemm_slice(void *arg, int64_t begin, int64_t end, int tid)
-{
-    (void)tid;
-    const gemm_job *j = arg;
-    if (j->by_rows) {
-        const float *a = j->ta ? j->A + begin : j->A + begin * j->lda;
-        sgemm_blocked(&j->kd, j->ta, j->tb, end - begin, j->N, j->K, j->alpha, a, j->lda, j->B,
-                      j->ldb, j->C + begin * j->ldc, j->ldc);
-    } else {
-        const float *b = j->tb ? j->B + begin * j->ldb : j->B + begin;
-        sgemm_blocked(&j->kd, j->ta, j->tb, j->M, end - begin, j->K, j->alpha, j->A, j->lda, b,
-                      j->ldb, j->C + begin, j->ldc);
-    }
-}
-
 void vx_sgemm_impl(int impl, bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
                    const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
                    float *C, int64_t ldc)
 {
     if (M <= 0 || N <= 0)
         return;
-    if (impl == 0 || !vx_sgemm_impl_supported(impl))
-        impl = vx_sgemm_best_impl();
+    impl = resolve(impl);
     if (impl == 1 || K <= 0) {
         sgemm_naive(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
-    if (beta != 1.0f)
-        for (int64_t i = 0; i < M; i++)
-            for (int64_t j = 0; j < N; j++)
-                C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
-    gemm_job job = {kernel_for(impl), ta, tb, M, N, K, alpha, A, lda, B, ldb, C, ldc, false};
-    double flops = 2.0 * (double)M * (double)N * (double)K;
-    int threads = flops < 4e6 ? 1 : vx_threads_get();
-    if (threads <= 1) {
-        sgemm_blocked(&job.kd, ta, tb, M, N, K, alpha, A, lda, B, ldb, C, ldc);
-        return;
-    }
-    /* Split C into column slices (or row slices when N is narrow); every
-     * element is computed exactly as in the single-thread run. */
-    job.by_rows = N < 4 * (int64_t)threads * job.kd.nr;
-    int64_t n = job.by_rows ? M : N;
-    int64_t grain = job.by_rows ? job.kd.mr : job.kd.nr;
-    vx_parallel_for(n, grain, gemm_slice, &job);
+    /* op(A)ᵀ as a K×M operand: A stored [M,K] is read by columns, Aᵀ by rows. */
+    vx_gemm_operand at = vx_gemm_strided(A, lda, !ta), bo = vx_gemm_strided(B, ldb, tb);
+    at.scale = alpha;
+    run_operands(impl, M, N, K, &at, &bo, beta, C, ldc);
 }
 
 void vx_sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A,

@@ -4,8 +4,9 @@
  * Kernel lab (select with vx_sgemm_set_impl or `voxc-opbench gemm --impl N`):
  *   1  naive triple loop, the oracle every other version is tested against
  *   2  cache-blocked and packed (Goto/BLIS loop nest), scalar 4×8 micro-kernel
- *   3  as 2 with an AVX2+FMA 6×16 register-tiled micro-kernel
- *   4  as 2 with an AVX-512 12×32 register-tiled micro-kernel
+ *   3  as 2 with an AVX2+FMA 6×16 register-tiled micro-kernel, masked edges
+ *   4  as 2 with an AVX-512 12×32 register-tiled micro-kernel, masked edges
+ *   5  as 2 with a NEON 8×12 micro-kernel (aarch64 builds only)
  *   0  auto: the best version this CPU supports (cpuid at first use)
  * ref: K. Goto, R. van de Geijn, "Anatomy of high-performance matrix
  * multiplication", ACM TOMS 34(3), 2008 — the five-loop blocking used here.
@@ -26,7 +27,7 @@ void vx_sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float
               const float *A, int64_t lda, const float *B, int64_t ldb, float beta, float *C,
               int64_t ldc);
 
-/* Same contract with an explicit lab version (1..4); an unsupported version
+/* Same contract with an explicit lab version (1..5); an unsupported version
  * falls back to the best supported one. */
 void vx_sgemm_impl(int impl, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
                    float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
@@ -37,12 +38,56 @@ bool vx_sgemm_impl_supported(int impl);
 const char *vx_sgemm_impl_name(int impl);    /* one-line description            */
 void vx_sgemm_set_impl(int impl);            /* process-wide default (0 = auto) */
 
+/* --- operands the driver packs from ----------------------------------------
+ * The driver sees each operand as a logical K×W matrix (W = N for B; for A it
+ * is op(A)ᵀ, K×M) and asks the operand to pack a block of it: rows
+ * [p0, p0+kc) of columns [j0, j0+nc), as strips of `width` columns, k-major
+ * inside a strip — dst[(s/width)·width·kc + k·width + c] holds element
+ * (p0 + k, j0 + s + c) — with the last strip zero-padded. A strided matrix is
+ * one kind of operand; the convolutions add implicit ones (im2col views) so
+ * that no column matrix is ever written to memory. */
+typedef struct vx_gemm_operand vx_gemm_operand;
+typedef void (*vx_gemm_pack_fn)(const vx_gemm_operand *op, int64_t j0, int64_t nc, int64_t p0,
+                                int64_t kc, int width, float *dst);
+struct vx_gemm_operand {
+    vx_gemm_pack_fn pack;
+    const float *data;  /* strided: element (k, j) = data[trans ? j·ld + k : k·ld + j] */
+    int64_t ld;
+    bool trans;
+    float scale;        /* strided: every element is multiplied by it            */
+    const void *view;   /* implicit operands: their geometry                     */
+};
+
+/* The strided K×W operand described above (scale 1). */
+vx_gemm_operand vx_gemm_strided(const float *data, int64_t ld, bool trans);
+
+/* C[M,N] = A·B + beta·C with A given as its K×M transpose `at` and B as the
+ * K×N operand `b`; the same blocking, threading and determinism as vx_sgemm
+ * (the best version this CPU supports, or the vx_sgemm_set_impl choice). */
+void vx_sgemm_operands(int64_t M, int64_t N, int64_t K, const vx_gemm_operand *at,
+                       const vx_gemm_operand *b, float beta, float *C, int64_t ldc);
+
 /* --- micro-kernel interface (for gemm_*.c) --------------------------------- */
-/* C[MR,NR] (row-major, ldc) += Σ_k a[k·MR + r] · b[k·NR + c] over kc steps. */
+/* C[mr, nr] (row-major, ldc) = (accumulate ? C : 0) + Σ_k a[k·MR + r] · b[k·NR + c]
+ * over kc steps, for r < mr ≤ MR and c < nr ≤ NR; nothing outside is touched.
+ * a and b are packed strips (MR and NR wide, zero-padded). */
 typedef void (*vx_gemm_ukernel)(int64_t kc, const float *a, const float *b, float *c,
-                                int64_t ldc);
-void vx_gemm_ukernel_avx2_6x16(int64_t kc, const float *a, const float *b, float *c, int64_t ldc);
+                                int64_t ldc, int mr, int nr, bool accumulate);
+void vx_gemm_ukernel_avx2_6x16(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                               int mr, int nr, bool accumulate);
 void vx_gemm_ukernel_avx512_12x32(int64_t kc, const float *a, const float *b, float *c,
-                                  int64_t ldc);
+                                  int64_t ldc, int mr, int nr, bool accumulate);
+void vx_gemm_ukernel_neon_8x12(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                               int mr, int nr, bool accumulate);
+
+/* dst[k·width + c] = scale · src[c][k] for c < cols, 0 for cols ≤ c < width
+ * (width ≤ 32), k < kc: packing of column-contiguous operands, AVX-512. */
+/* Packing of row-contiguous operands, AVX-512: nc columns × kc rows of src
+ * (row stride ld) as strips of width ≤ 32 (layout as vx_gemm_pack_fn), times
+ * scale, the last strip zero-padded. */
+void vx_gemm_pack_rows_avx512(const float *src, int64_t ld, int64_t nc, int64_t kc, int width,
+                              float scale, float *dst);
+void vx_gemm_pack_cols_avx512(const float *const *src, int cols, int64_t kc, int width,
+                              float scale, float *dst);
 
 #endif

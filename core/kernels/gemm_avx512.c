@@ -1,30 +1,192 @@
-/* gemm_avx512.c — AVX-512F 12×32 micro-kernel: 24 zmm accumulators, B row in
- * 2 registers, A broadcast per row. Compiled with -mavx512f; called only after
- * cpuid says the CPU has it. */
+/* gemm_avx512.c — AVX-512F 12×32 micro-kernel: 24 zmm accumulators, a B row
+ * in 2 registers, A broadcast per row. Ragged edges run the same code with
+ * fewer rows and masked C access, so no edge tile is computed in full and
+ * copied. Compiled with -mavx512f; called only after cpuid says the CPU has
+ * it. */
 #include <immintrin.h>
 
 #include "gemm.h"
 
-void vx_gemm_ukernel_avx512_12x32(int64_t kc, const float *a, const float *b, float *c,
-                                  int64_t ldc)
+enum { MR = 12, NR = 32 };
+
+/* C[rows, ≤ 16·halves] (+)= A strip · B strip; `rows` and `halves` are
+ * compile-time constants in every instantiation below. m0/m1 mask the
+ * columns of the first/second 16-lane half. */
+static inline __attribute__((always_inline)) void tile(int64_t kc, const float *a,
+                                                        const float *b, float *c, int64_t ldc,
+                                                        const int rows, const int halves,
+                                                        __mmask16 m0, __mmask16 m1,
+                                                        bool accumulate)
 {
-    __m512 acc[12][2];
+    __m512 acc[MR][2];
 #pragma GCC unroll 12
-    for (int r = 0; r < 12; r++)
+    for (int r = 0; r < rows; r++) {
         acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+        _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0); /* C arrives during the loop */
+        _mm_prefetch((const char *)(c + r * ldc + 16 * halves - 1), _MM_HINT_T0);
+    }
     for (int64_t k = 0; k < kc; k++) {
-        __m512 b0 = _mm512_loadu_ps(b + 32 * k), b1 = _mm512_loadu_ps(b + 32 * k + 16);
+        __m512 b0 = _mm512_loadu_ps(b + NR * k);
+        __m512 b1 = halves == 2 ? _mm512_loadu_ps(b + NR * k + 16) : b0;
 #pragma GCC unroll 12
-        for (int r = 0; r < 12; r++) {
-            __m512 av = _mm512_set1_ps(a[12 * k + r]);
+        for (int r = 0; r < rows; r++) {
+            __m512 av = _mm512_set1_ps(a[MR * k + r]);
             acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
-            acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+            if (halves == 2)
+                acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
         }
     }
 #pragma GCC unroll 12
-    for (int r = 0; r < 12; r++) {
+    for (int r = 0; r < rows; r++) {
         float *cr = c + r * ldc;
-        _mm512_storeu_ps(cr, _mm512_add_ps(_mm512_loadu_ps(cr), acc[r][0]));
-        _mm512_storeu_ps(cr + 16, _mm512_add_ps(_mm512_loadu_ps(cr + 16), acc[r][1]));
+        __m512 v0 = acc[r][0], v1 = acc[r][1];
+        if (accumulate) {
+            v0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), v0);
+            if (halves == 2)
+                v1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, cr + 16), v1);
+        }
+        _mm512_mask_storeu_ps(cr, m0, v0);
+        if (halves == 2)
+            _mm512_mask_storeu_ps(cr + 16, m1, v1);
+    }
+}
+
+/* C[rows, ≤ 8]: the narrowest edge, on 256-bit vectors (half the cost of a
+ * 16-lane half on CPUs that split 512-bit FMAs). */
+static inline __attribute__((always_inline)) void tile8(int64_t kc, const float *a,
+                                                         const float *b, float *c, int64_t ldc,
+                                                         const int rows, __mmask8 m,
+                                                         bool accumulate)
+{
+    __m256 acc[MR];
+#pragma GCC unroll 12
+    for (int r = 0; r < rows; r++)
+        acc[r] = _mm256_setzero_ps();
+    for (int64_t k = 0; k < kc; k++) {
+        __m256 b0 = _mm256_loadu_ps(b + NR * k);
+#pragma GCC unroll 12
+        for (int r = 0; r < rows; r++)
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(a[MR * k + r]), b0, acc[r]);
+    }
+#pragma GCC unroll 12
+    for (int r = 0; r < rows; r++) {
+        float *cr = c + r * ldc;
+        __m256 v = acc[r];
+        if (accumulate)
+            v = _mm256_add_ps(_mm256_maskz_loadu_ps(m, cr), v);
+        _mm256_mask_storeu_ps(cr, m, v);
+    }
+}
+
+typedef void (*tile_fn)(int64_t, const float *, const float *, float *, int64_t, __mmask16,
+                        __mmask16, bool);
+
+#define TILE(R, H)                                                                           \
+    static void tile_##R##_##H(int64_t kc, const float *a, const float *b, float *c,         \
+                               int64_t ldc, __mmask16 m0, __mmask16 m1, bool accumulate)     \
+    {                                                                                        \
+        if (H == 0)                                                                          \
+            tile8(kc, a, b, c, ldc, R, (__mmask8)m0, accumulate);                            \
+        else                                                                                 \
+            tile(kc, a, b, c, ldc, R, H, m0, m1, accumulate);                                \
+    }
+#define TILE_ROWS(R) TILE(R, 0) TILE(R, 1) TILE(R, 2)
+TILE_ROWS(1) TILE_ROWS(2) TILE_ROWS(3) TILE_ROWS(4) TILE_ROWS(5) TILE_ROWS(6)
+TILE_ROWS(7) TILE_ROWS(8) TILE_ROWS(9) TILE_ROWS(10) TILE_ROWS(11) TILE_ROWS(12)
+
+#define ROW(R) {tile_##R##_0, tile_##R##_1, tile_##R##_2}
+static const tile_fn tiles[MR][3] = {
+    ROW(1), ROW(2), ROW(3), ROW(4), ROW(5), ROW(6), ROW(7), ROW(8), ROW(9), ROW(10), ROW(11), ROW(12),
+};
+
+/* Lanes [0, n) of a 16-lane mask (n clamped to 0..16). */
+static __mmask16 lanes(int n)
+{
+    return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
+}
+
+void vx_gemm_ukernel_avx512_12x32(int64_t kc, const float *a, const float *b, float *c,
+                                  int64_t ldc, int mr, int nr, bool accumulate)
+{
+    int halves = nr > 16 ? 2 : nr > 8 ? 1 : 0; /* 0: one 8-lane vector */
+    tiles[mr - 1][halves](kc, a, b, c, ldc, lanes(nr), lanes(nr - 16), accumulate);
+}
+
+/* In-register transpose of a 16×16 block: r[i] lane j becomes r[j] lane i.
+ * Pairs of rows interleave (unpack ps), then pairs of pairs (unpack pd),
+ * then 128-bit lanes move between row groups (shuffle_f32x4, twice). */
+static inline __attribute__((always_inline)) void transpose16(__m512 r[16])
+{
+    __m512 t[16];
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+        __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+        __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+        r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+        r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+    }
+    /* r[4i + j], 128-bit lane L: rows 4i..4i+3 of column 4L + j */
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) {
+        t[j] = _mm512_shuffle_f32x4(r[j], r[4 + j], 0x88);
+        t[4 + j] = _mm512_shuffle_f32x4(r[j], r[4 + j], 0xdd);
+        t[8 + j] = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0x88);
+        t[12 + j] = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0xdd);
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) {
+        r[j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0x88);
+        r[8 + j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0xdd);
+        r[4 + j] = _mm512_shuffle_f32x4(t[4 + j], t[12 + j], 0x88);
+        r[12 + j] = _mm512_shuffle_f32x4(t[4 + j], t[12 + j], 0xdd);
+    }
+}
+
+void vx_gemm_pack_cols_avx512(const float *const *src, int cols, int64_t kc, int width,
+                              float scale, float *dst)
+{
+    __m512 s = _mm512_set1_ps(scale);
+    for (int c0 = 0; c0 < width; c0 += 16) {
+        __mmask16 out = lanes(width - c0); /* packed columns this group fills */
+        for (int64_t k = 0; k < kc; k += 16) {
+            int64_t nk = kc - k < 16 ? kc - k : 16;
+            __mmask16 in = lanes((int)nk);
+            __m512 r[16];
+#pragma GCC unroll 16
+            for (int i = 0; i < 16; i++)
+                r[i] = c0 + i < cols ? _mm512_mul_ps(s, _mm512_maskz_loadu_ps(in, src[c0 + i] + k))
+                                     : _mm512_setzero_ps();
+            transpose16(r);
+            for (int64_t i = 0; i < nk; i++)
+                _mm512_mask_storeu_ps(dst + (k + i) * width + c0, out, r[i]);
+        }
+    }
+}
+
+void vx_gemm_pack_rows_avx512(const float *src, int64_t ld, int64_t nc, int64_t kc, int width,
+                              float scale, float *dst)
+{
+    enum { KB = 8 }; /* rows per pass: each strip then gets KB·width contiguous floats */
+    __m512 s = _mm512_set1_ps(scale);
+    for (int64_t k0 = 0; k0 < kc; k0 += KB) {
+        int64_t k1 = k0 + KB < kc ? k0 + KB : kc;
+        for (int64_t j = 0; j < nc; j += width)
+            for (int64_t k = k0; k < k1; k++) {
+                float *d = dst + j * kc + k * width;
+                const float *row = src + k * ld + j;
+                for (int c0 = 0; c0 < width; c0 += 16) {
+                    int64_t n = nc - j - c0;
+                    __m512 v = n > 0 ? _mm512_mul_ps(s, _mm512_maskz_loadu_ps(lanes((int)(n < 16 ? n : 16)), row + c0))
+                                     : _mm512_setzero_ps();
+                    _mm512_mask_storeu_ps(d + c0, lanes(width - c0), v);
+                }
+            }
     }
 }

@@ -1,7 +1,11 @@
-/* im2col.c — im2col and its adjoint col2im for 1-D convolutions (see im2col.h). */
+/* im2col.c — im2col and its adjoint col2im for 1-D convolutions, and the tap
+ * and phase views that pack the same matrices straight into the GEMM (see im2col.h). */
 #include "im2col.h"
 
+#include <stdbool.h>
 #include <string.h>
+
+#include "cpu.h"
 
 /* Range of output columns t in [t0, t0+nt) whose tap k lands inside x:
  * 0 ≤ t·stride − pad + k·dilation < T_in. */
@@ -51,4 +55,138 @@ void vx_col2im_add(const vx_conv_geom *g, const float *col, int64_t ldcol, int64
             for (int64_t t = lo; t < hi; t++)
                 row[t * g->stride + off] += src[t - t0];
         }
+}
+
+/* --- implicit operands ------------------------------------------------------- */
+
+/* Columns j of [jb, jb + cols) whose index j·stride + off lies in [0, len):
+ * returned as [*lo, *hi) relative to jb. */
+static void tap_span(int64_t jb, int64_t cols, int64_t stride, int64_t off, int64_t len,
+                     int64_t *lo, int64_t *hi)
+{
+    int64_t first = off >= 0 ? 0 : (-off + stride - 1) / stride;
+    int64_t last = len - 1 - off < 0 ? -1 : (len - 1 - off) / stride; /* inclusive */
+    *lo = first - jb < 0 ? 0 : (first - jb > cols ? cols : first - jb);
+    *hi = last + 1 - jb > cols ? cols : last + 1 - jb;
+    if (*hi < *lo)
+        *hi = *lo;
+}
+
+static void pack_taps(const vx_gemm_operand *op, int64_t j0, int64_t nc, int64_t p0, int64_t kc,
+                      int width, float *dst)
+{
+    const vx_tap_view *v = op->view;
+#if defined(__x86_64__)
+    if (v->stride == 1 && width <= 32 && vx_cpu_avx512()) {
+        vx_pack_taps_avx512(v, j0, nc, p0, kc, width, dst);
+        return;
+    }
+#endif
+    int64_t c = p0 / v->taps, u = p0 % v->taps;
+    for (int64_t k = 0; k < kc; k++) { /* row by row: x is read in order */
+        int64_t off = v->offset[u];
+        const float *row = v->x + c * v->ldx;
+        for (int64_t s = 0; s < nc; s += width) {
+            int64_t cols = nc - s < width ? nc - s : width, jb = j0 + s, lo, hi;
+            float *d = dst + s * kc + k * width;
+            tap_span(jb, cols, v->stride, off, v->len, &lo, &hi);
+            memset(d, 0, (size_t)lo * sizeof(float));
+            if (v->stride == 1 && hi > lo)
+                memcpy(d + lo, row + jb + lo + off, (size_t)(hi - lo) * sizeof(float));
+            else
+                for (int64_t j = lo; j < hi; j++)
+                    d[j] = row[(jb + j) * v->stride + off];
+            memset(d + hi, 0, (size_t)(width - hi) * sizeof(float));
+        }
+        if (++u == v->taps) {
+            u = 0;
+            c++;
+        }
+    }
+}
+
+vx_gemm_operand vx_tap_operand(const vx_tap_view *v)
+{
+    return (vx_gemm_operand){.pack = pack_taps, .view = v};
+}
+
+
+/* d[co·run + r] = src[co·stride + r] for co < n / run, r < run: whole runs
+ * as fixed-size copies for the usual strides. */
+static void copy_runs(float *d, const float *src, int64_t stride, int64_t run, int64_t n)
+{
+    int64_t j = 0;
+    switch (run) {
+    case 2: for (; j < n; j += 2, src += stride) memcpy(d + j, src, 2 * sizeof(float)); return;
+    case 4: for (; j < n; j += 4, src += stride) memcpy(d + j, src, 4 * sizeof(float)); return;
+    case 8: for (; j < n; j += 8, src += stride) memcpy(d + j, src, 8 * sizeof(float)); return;
+    case 16: for (; j < n; j += 16, src += stride) memcpy(d + j, src, 16 * sizeof(float)); return;
+    default:
+        for (; j < n; j += run, src += stride)
+            memcpy(d + j, src, (size_t)run * sizeof(float));
+    }
+}
+
+static void pack_phases(const vx_gemm_operand *op, int64_t j0, int64_t nc, int64_t p0,
+                        int64_t kc, int width, float *dst)
+{
+    const vx_phase_view *v = op->view;
+    /* strips that start on a channel boundary hold whole runs */
+    bool runs = v->run_start && j0 % v->stride == 0 && width % v->stride == 0;
+    int64_t ci = p0 / v->n_shift, u = p0 % v->n_shift;
+    for (int64_t k = 0; k < kc; k++) { /* row by row: w[ci] is read in order */
+        const float *wr = v->w + ci * v->cols * v->K; /* w[ci] [cols, K] */
+        for (int64_t s = 0; s < nc; s += width) {
+            int64_t cols = nc - s < width ? nc - s : width;
+            int64_t co = (j0 + s) / v->stride, r = (j0 + s) % v->stride;
+            float *d = dst + s * kc + k * width;
+            int64_t j = 0;
+            if (runs) {
+                j = cols / v->stride * v->stride;
+                copy_runs(d, wr + co * v->K + v->run_start[u], v->K, v->stride, j);
+                co += j / v->stride;
+            }
+            for (; j < cols; j++) {
+                int64_t tap = v->kmap[r * v->n_shift + u];
+                d[j] = tap < 0 ? 0.0f : wr[co * v->K + tap];
+                if (++r == v->stride) {
+                    r = 0;
+                    co++;
+                }
+            }
+            for (; j < width; j++)
+                d[j] = 0.0f;
+        }
+        if (++u == v->n_shift) {
+            u = 0;
+            ci++;
+        }
+    }
+}
+
+vx_gemm_operand vx_phase_operand(const vx_phase_view *v)
+{
+    return (vx_gemm_operand){.pack = pack_phases, .view = v};
+}
+
+/* Rows [i0, i1) × columns [c0, c1) of vx_phase_interleave, one float at a time. */
+static void interleave_scalar(const float *z, int64_t ldz, int64_t s, int64_t i0, int64_t i1,
+                              int64_t c0, int64_t c1, float *out, int64_t ld_out)
+{
+    for (int64_t c = c0; c < c1; c++)
+        for (int64_t i = i0; i < i1; i++)
+            for (int64_t r = 0; r < s; r++)
+                out[c * ld_out + i * s + r] += z[i * ldz + c * s + r];
+}
+
+void vx_phase_interleave(const float *z, int64_t ldz, int64_t s, int64_t rows, int64_t cols,
+                         float *out, int64_t ld_out)
+{
+    int64_t rows_done = 0, cols_done = 0;
+#if defined(__x86_64__)
+    if (vx_cpu_avx512())
+        rows_done = vx_phase_interleave_avx512(z, ldz, s, rows, cols, out, ld_out, &cols_done);
+#endif
+    interleave_scalar(z, ldz, s, 0, rows_done, cols_done, cols, out, ld_out);
+    interleave_scalar(z, ldz, s, rows_done, rows, 0, cols, out, ld_out);
 }

@@ -1,4 +1,4 @@
-/* im2col.h — the lowering that lets 1-D convolutions ride the packed GEMM.
+/* im2col.h — the lowerings that let 1-D convolutions ride the packed GEMM.
  *
  * For one batch item and group, x [C, T_in] becomes col [C·K, nt] holding,
  * for output columns t0 .. t0+nt−1,
@@ -8,11 +8,16 @@
  * which is the last step of conv_transpose1d and of conv1d's input gradient.
  * Working in column tiles bounds col's size for long signals.
  * ref: K. Chellapilla et al., "High performance convolutional neural networks
- * for document processing" (2006) — unrolling convolution into a matrix product. */
+ * for document processing" (2006) — unrolling convolution into a matrix product.
+ *
+ * The tap and phase views below are the same matrices as GEMM operands that
+ * are packed straight from x and w (gemm.h), so col is never written. */
 #ifndef VX_IM2COL_H
 #define VX_IM2COL_H
 
 #include <stdint.h>
+
+#include "gemm.h"
 
 typedef struct vx_conv_geom {
     int64_t channels;  /* C: rows of x                                  */
@@ -28,5 +33,48 @@ void vx_im2col(const vx_conv_geom *g, const float *x, int64_t ldx, int64_t t0, i
 /* x [C, T_in] (row stride ldx) += overlap-add of col [C·K, nt]. */
 void vx_col2im_add(const vx_conv_geom *g, const float *col, int64_t ldcol, int64_t t0,
                    int64_t nt, float *x, int64_t ldx);
+
+/* Shifted rows of x [C, len] (row stride ldx) as a K×W GEMM operand:
+ *     element (c·taps + u, j) = x[c, j·stride + offset[u]]   (0 outside [0, len))
+ * With taps = K and offset[k] = t0·stride − pad + k·dilation it is col above;
+ * conv_transpose1d's polyphase form uses stride 1 and one offset per shift. */
+typedef struct vx_tap_view {
+    const float *x;
+    int64_t ldx, len;
+    int64_t taps, stride;
+    const int64_t *offset; /* [taps] */
+} vx_tap_view;
+
+vx_gemm_operand vx_tap_operand(const vx_tap_view *v);
+
+/* The weights of conv_transpose1d's phases as a K×W operand: for w [rows,
+ * cols, K] (rows = input channels), every phase r < stride and shift index
+ * u < n_shift, with tap kmap[r·n_shift + u] (−1: none),
+ *     element (ci·n_shift + u, co·stride + r) = w[ci, co, kmap[r·n_shift + u]]   (0 for none)
+ * run_start may be NULL; when set, kmap[r·n_shift + u] = run_start[u] + r for
+ * every r (dilation 1, stride | K), so each packed row is runs of `stride`
+ * contiguous weights, copied whole. */
+typedef struct vx_phase_view {
+    const float *w;
+    int64_t cols, K, stride, n_shift;
+    const int64_t *kmap;      /* [stride · n_shift] */
+    const int64_t *run_start; /* [n_shift] or NULL  */
+} vx_phase_view;
+
+vx_gemm_operand vx_phase_operand(const vx_phase_view *v);
+
+/* out[c·ld_out + i·s + r] += z[i·ldz + c·s + r] for i < rows, c < cols, r < s:
+ * a polyphase result z [rows, cols·s] (row i holds every channel's s phase
+ * outputs of step i) moved into channel rows of the output. */
+void vx_phase_interleave(const float *z, int64_t ldz, int64_t s, int64_t rows, int64_t cols,
+                         float *out, int64_t ld_out);
+
+/* AVX-512 versions (im2col_avx512.c); call only when vx_cpu_avx512(). The
+ * tap packer handles stride 1; the interleave handles s ∈ {2, 4, 8} on whole
+ * blocks and returns the rows it did, for the first *cols_done columns. */
+void vx_pack_taps_avx512(const vx_tap_view *v, int64_t j0, int64_t nc, int64_t p0, int64_t kc,
+                         int width, float *dst);
+int64_t vx_phase_interleave_avx512(const float *z, int64_t ldz, int64_t s, int64_t rows,
+                                   int64_t cols, float *out, int64_t ld_out, int64_t *cols_done);
 
 #endif

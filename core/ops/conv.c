@@ -91,19 +91,6 @@ static bool make_contiguous(vx_ctx *ctx, vx_tensor **x, vx_tensor **w, vx_tensor
     return *x && *w;
 }
 
-/* Record the node for x, w, bias -> y with the geometry the backward needs. */
-static vx_tensor *finish(vx_ctx *ctx, vx_op_id op, vx_tensor *y, vx_tensor *x, vx_tensor *w,
-                         vx_tensor *bias, const int64_t *iarg, vx_backward_fn backward)
-{
-    vx_tensor *in[3] = {x, w, bias};
-    if (vx_needs_grad(ctx, 3, in)) {
-        vx_node *node = vx_record(ctx, op, y, 3, in, backward);
-        VX_RETURN_IF_NULL(node);
-        memcpy(node->iarg, iarg, 4 * sizeof *iarg);
-    }
-    return y;
-}
-
 /* --- conv1d: x [B, Cin, T], w [Cout, Cin/groups, K] -> [B, Cout, Tout] ------- */
 
 /* Output channel co belongs to group gi = co / cout_g and sees input channels
@@ -160,77 +147,6 @@ static void conv1d_backward_ref(const conv_geom *g, const float *px, const float
                 }
             }
         }
-}
-
-static vx_status conv1d_backward(vx_ctx *ctx, vx_node *node)
-{
-    float *g[3];
-    vx_status st = vx_input_grads(ctx, node, g);
-    if (st != VX_OK)
-        return st;
-    conv_geom G = geom_of(node->in[0], node->in[1], node->out, node->iarg);
-    const float *px = node->in[0]->data, *pw = node->in[1]->data, *gy = node->out->grad->data;
-    if (!vx_reference(ctx) && conv_gemm_worth(&G, false)) {
-        st = conv1d_backward_gemm(ctx, &G, px, pw, gy, g[0], g[1]);
-        if (st != VX_OK)
-            return st;
-    } else {
-        conv1d_backward_ref(&G, px, pw, gy, g[0], g[1]);
-    }
-    if (g[2])
-        bias_backward(g[2], gy, &G);
-    return VX_OK;
-}
-
-vx_tensor *vx_conv1d(vx_ctx *ctx, vx_tensor *x, vx_tensor *w, vx_tensor *bias, int stride,
-                     int pad, int dilation, int groups)
-{
-    VX_RETURN_IF_NULL(x);
-    VX_RETURN_IF_NULL(w);
-    if (check_common("conv1d", x, w, bias, stride, pad, dilation, groups))
-        return NULL;
-    char sx[64], sw[64];
-    int64_t B = x->shape[0], Cin = x->shape[1], T = x->shape[2];
-    int64_t Cout = w->shape[0], K = w->shape[2];
-    if (Cout % groups)
-        return vx_fail_null(VX_ERR_ARG,
-                            "conv1d: output channels (%lld, w %s) are not divisible by groups (%d)",
-                            (long long)Cout, vx_shape_str(w, sw, 64), groups);
-    if (w->shape[1] * groups != Cin)
-        return vx_fail_null(VX_ERR_ARG,
-                            "conv1d: w %s must be [Cout, Cin/groups, K] with Cin/groups = %lld "
-                            "(x %s, groups %d)",
-                            vx_shape_str(w, sw, 64), (long long)(Cin / groups),
-                            vx_shape_str(x, sx, 64), groups);
-    if (check_bias("conv1d", bias, Cout))
-        return NULL;
-    /* ref: torch.nn.Conv1d: Tout = ⌊(T + 2·pad − dilation·(K − 1) − 1) / stride⌋ + 1 */
-    int64_t span = T + 2 * (int64_t)pad - (int64_t)dilation * (K - 1) - 1;
-    if (span < 0)
-        return vx_fail_null(VX_ERR_ARG,
-                            "conv1d: output length would be < 1: padded input (%lld) is shorter "
-                            "than the dilated kernel (%lld); x %s, w %s",
-                            (long long)(T + 2 * (int64_t)pad),
-                            (long long)((int64_t)dilation * (K - 1) + 1), vx_shape_str(x, sx, 64),
-                            vx_shape_str(w, sw, 64));
-    int64_t Tout = span / stride + 1;
-    if (!make_contiguous(ctx, &x, &w, &bias))
-        return NULL;
-    vx_tensor *y = vx_new(ctx, VX_F32, 3, (int64_t[]){B, Cout, Tout});
-    VX_RETURN_IF_NULL(y);
-
-    int64_t iarg[4] = {stride, pad, dilation, groups};
-    conv_geom G = geom_of(x, w, y, iarg);
-    const float *px = x->data, *pw = w->data;
-    float *py = y->data;
-    fill_bias(py, bias ? bias->data : NULL, &G);
-    if (!vx_reference(ctx) && conv_gemm_worth(&G, false)) {
-        if (conv1d_forward_gemm(ctx, &G, px, pw, py) != VX_OK)
-            return NULL;
-    } else {
-        conv1d_forward_ref(&G, px, pw, py);
-    }
-    return finish(ctx, VX_OP_CONV1D, y, x, w, bias, iarg, conv1d_backward);
 }
 
 /* --- conv_transpose1d: x [B, Cin, T], w [Cin, Cout/groups, K] -> [B, Cout, Tout] */
@@ -292,24 +208,121 @@ static void conv_transpose1d_backward_ref(const conv_geom *g, const float *px, c
         }
 }
 
-static vx_status conv_transpose1d_backward(vx_ctx *ctx, vx_node *node)
+/* --- shared by both ops: dispatch, recording, backward ------------------------- */
+
+/* The kernels of one op: the GEMM path (fast) and the scalar reference. */
+typedef struct conv_kind {
+    vx_op_id op;
+    bool transposed;
+    vx_status (*forward_gemm)(vx_ctx *, const conv_geom *, const float *, const float *, float *);
+    void (*forward_ref)(const conv_geom *, const float *, const float *, float *);
+    vx_status (*backward_gemm)(vx_ctx *, const conv_geom *, const float *, const float *,
+                               const float *, float *, float *);
+    void (*backward_ref)(const conv_geom *, const float *, const float *, const float *, float *,
+                         float *);
+} conv_kind;
+
+static const conv_kind k_conv1d = {
+    .op = VX_OP_CONV1D,
+    .transposed = false,
+    .forward_gemm = conv1d_forward_gemm,
+    .forward_ref = conv1d_forward_ref,
+    .backward_gemm = conv1d_backward_gemm,
+    .backward_ref = conv1d_backward_ref,
+};
+
+static const conv_kind k_conv_transpose1d = {
+    .op = VX_OP_CONV_TRANSPOSE1D,
+    .transposed = true,
+    .forward_gemm = conv_transpose1d_forward_gemm,
+    .forward_ref = conv_transpose1d_forward_ref,
+    .backward_gemm = conv_transpose1d_backward_gemm,
+    .backward_ref = conv_transpose1d_backward_ref,
+};
+
+static vx_status conv_backward(vx_ctx *ctx, vx_node *node)
 {
+    const conv_kind *kind = node->op == VX_OP_CONV1D ? &k_conv1d : &k_conv_transpose1d;
     float *g[3];
     vx_status st = vx_input_grads(ctx, node, g);
     if (st != VX_OK)
         return st;
     conv_geom G = geom_of(node->in[0], node->in[1], node->out, node->iarg);
     const float *px = node->in[0]->data, *pw = node->in[1]->data, *gy = node->out->grad->data;
-    if (!vx_reference(ctx) && conv_gemm_worth(&G, true)) {
-        st = conv_transpose1d_backward_gemm(ctx, &G, px, pw, gy, g[0], g[1]);
+    if (!vx_reference(ctx) && conv_gemm_worth(&G, kind->transposed)) {
+        st = kind->backward_gemm(ctx, &G, px, pw, gy, g[0], g[1]);
         if (st != VX_OK)
             return st;
     } else {
-        conv_transpose1d_backward_ref(&G, px, pw, gy, g[0], g[1]);
+        kind->backward_ref(&G, px, pw, gy, g[0], g[1]);
     }
     if (g[2])
         bias_backward(g[2], gy, &G);
     return VX_OK;
+}
+
+/* y [B, Cout, Tout] = the op on checked x, w, bias; records the node with the
+ * geometry (iarg: stride, pad, dilation, groups) that the backward needs. */
+static vx_tensor *conv_run(vx_ctx *ctx, const conv_kind *kind, vx_tensor *x, vx_tensor *w,
+                           vx_tensor *bias, int64_t Cout, int64_t Tout, const int64_t iarg[4])
+{
+    if (!make_contiguous(ctx, &x, &w, &bias))
+        return NULL;
+    vx_tensor *y = vx_new(ctx, VX_F32, 3, (int64_t[]){x->shape[0], Cout, Tout});
+    VX_RETURN_IF_NULL(y);
+    conv_geom G = geom_of(x, w, y, iarg);
+    fill_bias(y->data, bias ? bias->data : NULL, &G);
+    if (!vx_reference(ctx) && conv_gemm_worth(&G, kind->transposed)) {
+        if (kind->forward_gemm(ctx, &G, x->data, w->data, y->data) != VX_OK)
+            return NULL;
+    } else {
+        kind->forward_ref(&G, x->data, w->data, y->data);
+    }
+    vx_tensor *in[3] = {x, w, bias};
+    if (vx_needs_grad(ctx, 3, in)) {
+        vx_node *node = vx_record(ctx, kind->op, y, 3, in, conv_backward);
+        VX_RETURN_IF_NULL(node);
+        memcpy(node->iarg, iarg, 4 * sizeof *iarg);
+    }
+    return y;
+}
+
+/* --- the ops: argument checks and output length ----------------------------- */
+
+vx_tensor *vx_conv1d(vx_ctx *ctx, vx_tensor *x, vx_tensor *w, vx_tensor *bias, int stride,
+                     int pad, int dilation, int groups)
+{
+    VX_RETURN_IF_NULL(x);
+    VX_RETURN_IF_NULL(w);
+    if (check_common("conv1d", x, w, bias, stride, pad, dilation, groups))
+        return NULL;
+    char sx[64], sw[64];
+    int64_t Cin = x->shape[1], T = x->shape[2];
+    int64_t Cout = w->shape[0], K = w->shape[2];
+    if (Cout % groups)
+        return vx_fail_null(VX_ERR_ARG,
+                            "conv1d: output channels (%lld, w %s) are not divisible by groups (%d)",
+                            (long long)Cout, vx_shape_str(w, sw, 64), groups);
+    if (w->shape[1] * groups != Cin)
+        return vx_fail_null(VX_ERR_ARG,
+                            "conv1d: w %s must be [Cout, Cin/groups, K] with Cin/groups = %lld "
+                            "(x %s, groups %d)",
+                            vx_shape_str(w, sw, 64), (long long)(Cin / groups),
+                            vx_shape_str(x, sx, 64), groups);
+    if (check_bias("conv1d", bias, Cout))
+        return NULL;
+    /* ref: torch.nn.Conv1d: Tout = ⌊(T + 2·pad − dilation·(K − 1) − 1) / stride⌋ + 1 */
+    int64_t span = T + 2 * (int64_t)pad - (int64_t)dilation * (K - 1) - 1;
+    if (span < 0)
+        return vx_fail_null(VX_ERR_ARG,
+                            "conv1d: output length would be < 1: padded input (%lld) is shorter "
+                            "than the dilated kernel (%lld); x %s, w %s",
+                            (long long)(T + 2 * (int64_t)pad),
+                            (long long)((int64_t)dilation * (K - 1) + 1), vx_shape_str(x, sx, 64),
+                            vx_shape_str(w, sw, 64));
+    int64_t Tout = span / stride + 1;
+    return conv_run(ctx, &k_conv1d, x, w, bias, Cout, Tout,
+                    (const int64_t[4]){stride, pad, dilation, groups});
 }
 
 vx_tensor *vx_conv_transpose1d(vx_ctx *ctx, vx_tensor *x, vx_tensor *w, vx_tensor *bias,
@@ -320,7 +333,7 @@ vx_tensor *vx_conv_transpose1d(vx_ctx *ctx, vx_tensor *x, vx_tensor *w, vx_tenso
     if (check_common("conv_transpose1d", x, w, bias, stride, pad, dilation, groups))
         return NULL;
     char sx[64], sw[64];
-    int64_t B = x->shape[0], Cin = x->shape[1], T = x->shape[2];
+    int64_t Cin = x->shape[1], T = x->shape[2];
     int64_t Cout = w->shape[1] * groups, K = w->shape[2];
     if (w->shape[0] != Cin)
         return vx_fail_null(VX_ERR_ARG,
@@ -349,21 +362,6 @@ vx_tensor *vx_conv_transpose1d(vx_ctx *ctx, vx_tensor *x, vx_tensor *w, vx_tenso
                             "padding",
                             (long long)Tout, vx_shape_str(x, sx, 64),
                             vx_shape_str(w, sw, 64), stride, pad, dilation, output_padding);
-    if (!make_contiguous(ctx, &x, &w, &bias))
-        return NULL;
-    vx_tensor *y = vx_new(ctx, VX_F32, 3, (int64_t[]){B, Cout, Tout});
-    VX_RETURN_IF_NULL(y);
-
-    int64_t iarg[4] = {stride, pad, dilation, groups};
-    conv_geom G = geom_of(x, w, y, iarg);
-    const float *px = x->data, *pw = w->data;
-    float *py = y->data;
-    fill_bias(py, bias ? bias->data : NULL, &G);
-    if (!vx_reference(ctx) && conv_gemm_worth(&G, true)) {
-        if (conv_transpose1d_forward_gemm(ctx, &G, px, pw, py) != VX_OK)
-            return NULL;
-    } else {
-        conv_transpose1d_forward_ref(&G, px, pw, py);
-    }
-    return finish(ctx, VX_OP_CONV_TRANSPOSE1D, y, x, w, bias, iarg, conv_transpose1d_backward);
+    return conv_run(ctx, &k_conv_transpose1d, x, w, bias, Cout, Tout,
+                    (const int64_t[4]){stride, pad, dilation, groups});
 }

@@ -2,9 +2,14 @@
  *
  * Scalar reference forward and backward side by side. Binary ops work on any
  * strides through the 4-D broadcast walk; unary ops make the input contiguous
- * first. Each unary op is one row of a table: y = f(x), dy/dx = f'(x, y). */
+ * first. Each unary op is one row of a table: y = f(x), dy/dx = f'(x, y).
+ * Outside reference mode the forward passes run the vector kernels of
+ * core/kernels/vmath.h (threaded for large tensors): bit-identical for the
+ * arithmetic ops, within the ulp bounds stated there for the activations. */
 #include <math.h>
 
+#include "../kernels/vmath.h"
+#include "../threads.h"
 #include "op_util.h"
 
 /* --- binary: out[i] = a[i] OP b[i] with numpy broadcasting ------------------ */
@@ -69,6 +74,47 @@ static vx_status binary_backward(vx_ctx *ctx, vx_node *node)
     return VX_OK;
 }
 
+typedef struct binary_rows {
+    vx_vbinop op;
+    shape4 o, sa, sb;
+    const float *pa, *pb;
+    float *py;
+} binary_rows;
+
+/* Rows [begin, end) of the output viewed as [n0·n1·n2, n3]. */
+static void binary_rows_range(void *arg, int64_t begin, int64_t end, int tid)
+{
+    (void)tid;
+    const binary_rows *j = arg;
+    int64_t n3 = j->o.n[3];
+    for (int64_t row = begin; row < end; row++) {
+        int64_t i2 = row % j->o.n[2], i1 = row / j->o.n[2] % j->o.n[1], i0 = row / j->o.n[2] / j->o.n[1];
+        vx_vbinary_impl(0, j->op, j->pa + shape4_offset(&j->sa, i0, i1, i2, 0), j->sa.s[3],
+                        j->pb + shape4_offset(&j->sb, i0, i1, i2, 0), j->sb.s[3], j->py + row * n3, n3);
+    }
+}
+
+/* The vector path: the innermost dim of a and b has stride 1 or 0 (broadcast)
+ * and is long enough to fill vectors. False when the walk must do it. */
+static bool binary_fast(bin_kind k, const vx_tensor *a, const vx_tensor *b, vx_tensor *out)
+{
+    static const vx_vbinop ops[] = {[BIN_ADD] = VX_VADD, [BIN_SUB] = VX_VSUB,
+                                    [BIN_MUL] = VX_VMUL, [BIN_DIV] = VX_VDIV};
+    int64_t n = vx_numel(out);
+    if (vx_is_contiguous(a) && vx_is_contiguous(b) && (vx_numel(a) == n || vx_numel(a) == 1) &&
+        (vx_numel(b) == n || vx_numel(b) == 1)) { /* same shape, or a scalar */
+        vx_vbinary(ops[k], a->data, vx_numel(a) == n, b->data, vx_numel(b) == n, out->data, n);
+        return true;
+    }
+    binary_rows j = {ops[k], shape4_of(out), shape4_broadcast(a, out), shape4_broadcast(b, out),
+                     a->data, b->data, out->data};
+    if (j.o.n[3] < 16 || (j.sa.s[3] != 0 && j.sa.s[3] != 1) || (j.sb.s[3] != 0 && j.sb.s[3] != 1))
+        return false;
+    int64_t rows = n / j.o.n[3];
+    vx_parallel_for(rows, (1 << 15) / j.o.n[3] + 1, binary_rows_range, &j);
+    return true;
+}
+
 static vx_tensor *binary(vx_ctx *ctx, vx_op_id op, bin_kind k, vx_tensor *a, vx_tensor *b)
 {
     VX_RETURN_IF_NULL(a);
@@ -85,12 +131,13 @@ static vx_tensor *binary(vx_ctx *ctx, vx_op_id op, bin_kind k, vx_tensor *a, vx_
     shape4 o = shape4_of(out), sa = shape4_broadcast(a, out), sb = shape4_broadcast(b, out);
     const float *pa = a->data, *pb = b->data;
     float *py = out->data;
-    for (int64_t i0 = 0; i0 < o.n[0]; i0++)
-        for (int64_t i1 = 0; i1 < o.n[1]; i1++)
-            for (int64_t i2 = 0; i2 < o.n[2]; i2++)
-                for (int64_t i3 = 0; i3 < o.n[3]; i3++)
-                    *py++ = bin_apply(k, pa[shape4_offset(&sa, i0, i1, i2, i3)],
-                                      pb[shape4_offset(&sb, i0, i1, i2, i3)]);
+    if (vx_reference(ctx) || !binary_fast(k, a, b, out))
+        for (int64_t i0 = 0; i0 < o.n[0]; i0++)
+            for (int64_t i1 = 0; i1 < o.n[1]; i1++)
+                for (int64_t i2 = 0; i2 < o.n[2]; i2++)
+                    for (int64_t i3 = 0; i3 < o.n[3]; i3++)
+                        *py++ = bin_apply(k, pa[shape4_offset(&sa, i0, i1, i2, i3)],
+                                          pb[shape4_offset(&sb, i0, i1, i2, i3)]);
     vx_tensor *in[2] = {a, b};
     if (vx_needs_grad(ctx, 2, in)) {
         vx_node *node = vx_record(ctx, op, out, 2, in, binary_backward);
@@ -177,6 +224,27 @@ static vx_status unary_backward(vx_ctx *ctx, vx_node *node)
     return VX_OK;
 }
 
+/* The vector kernel of each unary op that has one (softplus has none). */
+static bool unary_fast(vx_op_id op, vx_vfunc *f)
+{
+    switch (op) {
+    case VX_OP_SCALE: *f = VX_VSCALE; return true;
+    case VX_OP_ADD_SCALAR: *f = VX_VADD_SCALAR; return true;
+    case VX_OP_RELU: *f = VX_VRELU; return true;
+    case VX_OP_LEAKY_RELU: *f = VX_VLEAKY_RELU; return true;
+    case VX_OP_GELU: *f = VX_VGELU; return true;
+    case VX_OP_TANH: *f = VX_VTANH; return true;
+    case VX_OP_SIGMOID: *f = VX_VSIGMOID; return true;
+    case VX_OP_EXP: *f = VX_VEXP; return true;
+    case VX_OP_LOG: *f = VX_VLOG; return true;
+    case VX_OP_SQRT: *f = VX_VSQRT; return true;
+    case VX_OP_ABS: *f = VX_VABS; return true;
+    case VX_OP_SQUARE: *f = VX_VSQUARE; return true;
+    case VX_OP_CLAMP: *f = VX_VCLAMP; return true;
+    default: return false;
+    }
+}
+
 static vx_tensor *unary(vx_ctx *ctx, vx_op_id op, vx_tensor *x, float p0, float p1)
 {
     VX_RETURN_IF_NULL(x);
@@ -190,8 +258,12 @@ static vx_tensor *unary(vx_ctx *ctx, vx_op_id op, vx_tensor *x, float p0, float 
     const float *px = x->data;
     float *py = out->data;
     int64_t n = vx_numel(x);
-    for (int64_t i = 0; i < n; i++)
-        py[i] = def->f(px[i], p0, p1);
+    vx_vfunc vf;
+    if (!vx_reference(ctx) && unary_fast(op, &vf))
+        vx_vunary(vf, px, py, n, p0, p1);
+    else
+        for (int64_t i = 0; i < n; i++)
+            py[i] = def->f(px[i], p0, p1);
     if (vx_needs_grad(ctx, 1, &x)) {
         vx_node *node = vx_record(ctx, op, out, 1, &x, unary_backward);
         VX_RETURN_IF_NULL(node);

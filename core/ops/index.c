@@ -12,15 +12,6 @@
 
 /* --- shared helpers -------------------------------------------------------- */
 
-/* Normalised axis of x, or -1 with the error set. */
-static int checked_axis(const char *op, const vx_tensor *x, int axis)
-{
-    int a = vx_norm_axis(x, axis);
-    if (a < 0)
-        vx_fail(VX_ERR_ARG, "%s: axis %d is out of range for a rank-%d tensor", op, axis, x->ndim);
-    return a;
-}
-
 /* New f32 tensor with x's shape except `size` along `axis`. */
 static vx_tensor *new_resized(vx_ctx *ctx, const vx_tensor *x, int axis, int64_t size)
 {
@@ -179,7 +170,7 @@ vx_tensor *vx_concat(vx_ctx *ctx, vx_tensor *const *xs, int n, int axis)
     for (int k = 0; k < n; k++)
         VX_RETURN_IF_NULL(xs[k]);
     const vx_tensor *x0 = xs[0];
-    int a = checked_axis("concat", x0, axis);
+    int a = vx_checked_axis("concat", x0, axis);
     if (a < 0)
         return NULL;
     for (int k = 0; k < n; k++) {
@@ -259,7 +250,7 @@ vx_tensor *vx_pad(vx_ctx *ctx, vx_tensor *x, int axis, int64_t left, int64_t rig
     VX_RETURN_IF_NULL(x);
     if (vx_require_f32("pad", "input", x))
         return NULL;
-    int a = checked_axis("pad", x, axis);
+    int a = vx_checked_axis("pad", x, axis);
     if (a < 0)
         return NULL;
     if (mode != VX_PAD_CONSTANT && mode != VX_PAD_REFLECT)
@@ -328,7 +319,7 @@ vx_tensor *vx_index_select(vx_ctx *ctx, vx_tensor *x, int axis, vx_tensor *idx)
     VX_RETURN_IF_NULL(idx);
     if (vx_require_f32("index_select", "input", x))
         return NULL;
-    int a = checked_axis("index_select", x, axis);
+    int a = vx_checked_axis("index_select", x, axis);
     if (a < 0 || require_int("index_select", "indices", idx, VX_I32, 1))
         return NULL;
     idx = vx_contiguous(ctx, idx);
@@ -395,7 +386,7 @@ vx_tensor *vx_repeat_interleave(vx_ctx *ctx, vx_tensor *x, int axis, vx_tensor *
     VX_RETURN_IF_NULL(repeats);
     if (vx_require_f32("repeat_interleave", "input", x))
         return NULL;
-    int a = checked_axis("repeat_interleave", x, axis);
+    int a = vx_checked_axis("repeat_interleave", x, axis);
     if (a < 0 || require_int("repeat_interleave", "repeats", repeats, VX_I32, 1))
         return NULL;
     if (repeats->shape[0] != x->shape[a])

@@ -3,10 +3,44 @@
  *
  * Scalar reference forward and backward side by side. Every kernel works on
  * a contiguous input viewed as [outer, n, inner] around the normalised axis;
- * statistics are accumulated in double. */
+ * statistics are accumulated in double. Outside reference mode the forward
+ * passes of layer norm and softmax run the vector kernels of
+ * core/kernels/vmath.h, which accumulate in float. */
 #include <math.h>
 
+#include "../kernels/vmath.h"
+#include "../threads.h"
 #include "op_util.h"
+
+/* Blocks [outer, n, inner] handed to the vector kernels of vmath.h, split
+ * across the thread pool by outer index (each block is independent). */
+typedef struct norm_job {
+    axis_split s;
+    const float *x, *gamma, *beta;
+    float *y, *stats;
+    float eps;
+    bool softmax;
+} norm_job;
+
+static void norm_range(void *arg, int64_t begin, int64_t end, int tid)
+{
+    (void)tid;
+    const norm_job *j = arg;
+    int64_t block = j->s.n * j->s.inner;
+    for (int64_t o = begin; o < end; o++) {
+        if (j->softmax)
+            vx_vsoftmax(j->x + o * block, j->y + o * block, j->s.n, j->s.inner);
+        else
+            vx_vlayer_norm(j->x + o * block, j->y + o * block, j->s.n, j->s.inner, j->gamma,
+                           j->beta, j->eps, j->stats + 2 * o * j->s.inner);
+    }
+}
+
+static void norm_blocks(const norm_job *j)
+{
+    int64_t block = j->s.n * j->s.inner;
+    vx_parallel_for(j->s.outer, (1 << 15) / (block > 0 ? block : 1) + 1, norm_range, (void *)j);
+}
 
 /* Gradient buffer of input t into *g (NULL when t is absent or takes no
  * gradient). False only when the buffer could not be allocated. */
@@ -82,6 +116,33 @@ static vx_status affine_param(vx_ctx *ctx, const char *op, const char *what, vx_
     return *out ? VX_OK : vx_last_status();
 }
 
+/* The reference forward of layer_norm_over: x [outer, n, inner] -> y, stats. */
+static void layer_norm_forward_ref(axis_split s, const float *px, const float *pg,
+                                   const float *pb, float eps, float *py, float *pstat)
+{
+    for (int64_t o = 0; o < s.outer; o++)
+        for (int64_t i = 0; i < s.inner; i++) {
+            int64_t line = o * s.inner + i, base = o * s.n * s.inner + i;
+            double mu = 0, var = 0;
+            for (int64_t c = 0; c < s.n; c++)
+                mu += px[base + c * s.inner];
+            mu /= (double)s.n;
+            for (int64_t c = 0; c < s.n; c++) {
+                double d = px[base + c * s.inner] - mu;
+                var += d * d;
+            }
+            var /= (double)s.n;
+            double rstd = 1.0 / sqrt(var + (double)eps);
+            for (int64_t c = 0; c < s.n; c++) {
+                int64_t k = base + c * s.inner;
+                double y = (px[k] - mu) * rstd;
+                py[k] = (float)(y * (pg ? pg[c] : 1.0f) + (pb ? pb[c] : 0.0f));
+            }
+            pstat[2 * line] = (float)mu;
+            pstat[2 * line + 1] = (float)rstd;
+        }
+}
+
 /* Layer norm of x over `axis`, for either op id. */
 static vx_tensor *layer_norm_over(vx_ctx *ctx, vx_op_id op, vx_tensor *x, int axis,
                                   vx_tensor *gamma, vx_tensor *beta, float eps)
@@ -105,27 +166,10 @@ static vx_tensor *layer_norm_over(vx_ctx *ctx, vx_op_id op, vx_tensor *x, int ax
     const float *px = in[0]->data;
     const float *pg = in[1] ? in[1]->data : NULL, *pb = in[2] ? in[2]->data : NULL;
     float *py = out->data, *pstat = stats->data;
-    for (int64_t o = 0; o < s.outer; o++)
-        for (int64_t i = 0; i < s.inner; i++) {
-            int64_t line = o * s.inner + i, base = o * s.n * s.inner + i;
-            double mu = 0, var = 0;
-            for (int64_t c = 0; c < s.n; c++)
-                mu += px[base + c * s.inner];
-            mu /= (double)s.n;
-            for (int64_t c = 0; c < s.n; c++) {
-                double d = px[base + c * s.inner] - mu;
-                var += d * d;
-            }
-            var /= (double)s.n;
-            double rstd = 1.0 / sqrt(var + (double)eps);
-            for (int64_t c = 0; c < s.n; c++) {
-                int64_t k = base + c * s.inner;
-                double y = (px[k] - mu) * rstd;
-                py[k] = (float)(y * (pg ? pg[c] : 1.0f) + (pb ? pb[c] : 0.0f));
-            }
-            pstat[2 * line] = (float)mu;
-            pstat[2 * line + 1] = (float)rstd;
-        }
+    if (vx_reference(ctx))
+        layer_norm_forward_ref(s, px, pg, pb, eps, py, pstat);
+    else /* vector kernels: statistics in float, not double */
+        norm_blocks(&(norm_job){s, px, pg, pb, py, pstat, eps, false});
     if (vx_needs_grad(ctx, 3, in)) {
         vx_node *node = vx_record(ctx, op, out, 3, in, layer_norm_backward);
         VX_RETURN_IF_NULL(node);
@@ -189,6 +233,26 @@ static vx_status softmax_backward(vx_ctx *ctx, vx_node *node)
     return VX_OK;
 }
 
+/* The reference forward of softmax: x [outer, n, inner] -> y. */
+static void softmax_forward_ref(axis_split s, const float *px, float *py)
+{
+    for (int64_t o = 0; o < s.outer; o++)
+        for (int64_t i = 0; i < s.inner; i++) {
+            int64_t base = o * s.n * s.inner + i;
+            float m = -INFINITY;
+            for (int64_t j = 0; j < s.n; j++)
+                m = fmaxf(m, px[base + j * s.inner]);
+            double total = 0;
+            for (int64_t j = 0; j < s.n; j++) {
+                int64_t k = base + j * s.inner;
+                py[k] = expf(px[k] - m);
+                total += py[k];
+            }
+            for (int64_t j = 0; j < s.n; j++)
+                py[base + j * s.inner] = (float)(py[base + j * s.inner] / total);
+        }
+}
+
 vx_tensor *vx_softmax(vx_ctx *ctx, vx_tensor *x, int axis)
 {
     VX_RETURN_IF_NULL(x);
@@ -205,21 +269,10 @@ vx_tensor *vx_softmax(vx_ctx *ctx, vx_tensor *x, int axis)
     axis_split s = axis_split_of(x, a);
     const float *px = x->data;
     float *py = out->data;
-    for (int64_t o = 0; o < s.outer; o++)
-        for (int64_t i = 0; i < s.inner; i++) {
-            int64_t base = o * s.n * s.inner + i;
-            float m = -INFINITY;
-            for (int64_t j = 0; j < s.n; j++)
-                m = fmaxf(m, px[base + j * s.inner]);
-            double total = 0;
-            for (int64_t j = 0; j < s.n; j++) {
-                int64_t k = base + j * s.inner;
-                py[k] = expf(px[k] - m);
-                total += py[k];
-            }
-            for (int64_t j = 0; j < s.n; j++)
-                py[base + j * s.inner] = (float)(py[base + j * s.inner] / total);
-        }
+    if (vx_reference(ctx))
+        softmax_forward_ref(s, px, py);
+    else
+        norm_blocks(&(norm_job){s, px, NULL, NULL, py, NULL, 0, true});
     if (vx_needs_grad(ctx, 1, &x)) {
         vx_node *node = vx_record(ctx, VX_OP_SOFTMAX, out, 1, &x, softmax_backward);
         VX_RETURN_IF_NULL(node);

@@ -40,6 +40,15 @@ vx_status vx_require_f32(const char *op, const char *what, const vx_tensor *t)
     return VX_OK;
 }
 
+int vx_checked_axis(const char *op, const vx_tensor *x, int axis)
+{
+    int a = vx_norm_axis(x, axis);
+    if (a < 0)
+        vx_fail(VX_ERR_ARG, "%s: axis %d is out of range for a rank-%d tensor (use %d..%d)", op, axis,
+                x->ndim, -x->ndim, x->ndim - 1);
+    return a;
+}
+
 vx_tensor *vx_new_like(vx_ctx *ctx, const vx_tensor *t)
 {
     return vx_new(ctx, VX_F32, t->ndim, t->shape);

@@ -76,6 +76,10 @@ vx_status vx_input_grads(vx_ctx *ctx, vx_node *node, float **g);
 /* Fails with a message unless t is f32. */
 vx_status vx_require_f32(const char *op, const char *what, const vx_tensor *t);
 
+/* Axis of x normalised to 0..ndim-1 (negative counts from the end), or -1
+ * with a message naming op and the valid range. */
+int vx_checked_axis(const char *op, const vx_tensor *x, int axis);
+
 /* New contiguous f32 arena tensor with the same shape as t. */
 vx_tensor *vx_new_like(vx_ctx *ctx, const vx_tensor *t);
 

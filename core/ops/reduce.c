@@ -27,10 +27,9 @@ static vx_status reduce_mask(const char *op, const vx_tensor *x, const int *axes
         return VX_OK;
     }
     for (int k = 0; k < n_axes; k++) {
-        int a = vx_norm_axis(x, axes[k]);
+        int a = vx_checked_axis(op, x, axes[k]);
         if (a < 0)
-            return vx_fail(VX_ERR_ARG, "%s: axis %d is out of range for a rank-%d tensor (use %d..%d)",
-                           op, axes[k], x->ndim, -x->ndim, x->ndim - 1);
+            return vx_last_status();
         if (reduced[a])
             return vx_fail(VX_ERR_ARG, "%s: axis %d is listed twice; list each axis once", op, axes[k]);
         reduced[a] = true;
@@ -139,10 +138,9 @@ vx_tensor *vx_argmax(vx_ctx *ctx, vx_tensor *x, int axis)
     VX_RETURN_IF_NULL(x);
     if (vx_require_f32("argmax", "input", x))
         return NULL;
-    int a = vx_norm_axis(x, axis);
+    int a = vx_checked_axis("argmax", x, axis);
     if (a < 0)
-        return vx_fail_null(VX_ERR_ARG, "argmax: axis %d is out of range for a rank-%d tensor (use %d..%d)",
-                            axis, x->ndim, -x->ndim, x->ndim - 1);
+        return NULL;
     if (x->shape[a] == 0)
         return vx_fail_null(VX_ERR_ARG, "argmax: axis %d is empty; there is no largest value", axis);
     /* a contiguous copy for reading only: it must not join the tape */
@@ -202,10 +200,9 @@ vx_tensor *vx_cumsum(vx_ctx *ctx, vx_tensor *x, int axis)
     VX_RETURN_IF_NULL(x);
     if (vx_require_f32("cumsum", "input", x))
         return NULL;
-    int a = vx_norm_axis(x, axis);
+    int a = vx_checked_axis("cumsum", x, axis);
     if (a < 0)
-        return vx_fail_null(VX_ERR_ARG, "cumsum: axis %d is out of range for a rank-%d tensor (use %d..%d)",
-                            axis, x->ndim, -x->ndim, x->ndim - 1);
+        return NULL;
     x = vx_contiguous(ctx, x);
     VX_RETURN_IF_NULL(x);
     vx_tensor *out = vx_new_like(ctx, x);

@@ -1,5 +1,5 @@
-/* atomic_file.c — temporary file, fsync, rename, folder fsync. */
-#include "train/atomic_file.h"
+/* atomic_file.c — temporary file, fsync, rename, folder fsync (see atomic_file.h). */
+#include "core/atomic_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,8 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* fsync the folder holding `path` so the rename itself is durable. */
-static void sync_parent(const char *path)
+void vx_fsync_parent_dir(const char *path)
 {
     const char *slash = strrchr(path, '/');
     char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
@@ -71,6 +70,6 @@ vx_status vx_write_file_atomic(const char *path, const void *data, size_t len)
         return st;
     }
     free(tmp);
-    sync_parent(path);
+    vx_fsync_parent_dir(path);
     return VX_OK;
 }

@@ -1,0 +1,129 @@
+/* im2col_avx512.c — AVX-512 inner loops of the conv lowerings: packing a tap
+ * view with unit stride (the im2col matrix of conv1d, the shifted input of
+ * polyphase conv_transpose1d), and moving polyphase results into the output
+ * as a transpose of stride-float blocks. Compiled with -mavx512f/bw/vl/dq;
+ * called only after cpuid says so. */
+#include <immintrin.h>
+
+#include "im2col.h"
+
+/* Lanes [0, n) of a 16-lane mask (n clamped to 0..16). */
+static __mmask16 lanes(int64_t n)
+{
+    return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
+}
+
+void vx_pack_taps_avx512(const vx_tap_view *v, int64_t j0, int64_t nc, int64_t p0, int64_t kc,
+                         int width, float *dst)
+{
+    enum { KB = 8 }; /* rows per pass: each strip then gets KB·width contiguous floats */
+    __mmask16 lo = lanes(width), hi = lanes(width - 16); /* a strip row: ≤ 32 floats */
+    int64_t c = p0 / v->taps, u = p0 % v->taps;
+    for (int64_t k0 = 0; k0 < kc; k0 += KB) {
+        int64_t nk = kc - k0 < KB ? kc - k0 : KB;
+        const float *row[KB];
+        int64_t i0[KB]; /* x index of column j0, per row */
+        for (int64_t k = 0; k < nk; k++) {
+            row[k] = v->x + c * v->ldx;
+            i0[k] = j0 + v->offset[u];
+            if (++u == v->taps) {
+                u = 0;
+                c++;
+            }
+        }
+        for (int64_t s = 0; s < nc; s += width) {
+            int64_t cols = nc - s < width ? nc - s : width;
+            for (int64_t k = 0; k < nk; k++) {
+                float *d = dst + s * kc + (k0 + k) * width;
+                int64_t first = i0[k] + s;
+                if (cols == width && first >= 0 && first + cols <= v->len) {
+                    _mm512_mask_storeu_ps(d, lo, _mm512_maskz_loadu_ps(lo, row[k] + first));
+                    if (width > 16)
+                        _mm512_mask_storeu_ps(d + 16, hi, _mm512_maskz_loadu_ps(hi, row[k] + first + 16));
+                    continue;
+                }
+                for (int64_t j = 0; j < width; j++) /* edges of x, the last strip */
+                    d[j] = j < cols && first + j >= 0 && first + j < v->len ? row[k][first + j] : 0.0f;
+            }
+        }
+    }
+}
+
+/* 8×8 transpose of 64-bit elements (pairs of floats) held in r[0..7]. */
+static inline void transpose8x64(__m512d r[8])
+{
+    __m512d t[8], u[8];
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm512_unpacklo_pd(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_pd(r[2 * i], r[2 * i + 1]);
+    }
+    for (int h = 0; h < 2; h++) { /* rows 0–3, then 4–7 */
+        __m512d *tt = t + 4 * h, *uu = u + 4 * h;
+        uu[0] = _mm512_shuffle_f64x2(tt[0], tt[2], 0x88);
+        uu[1] = _mm512_shuffle_f64x2(tt[0], tt[2], 0xdd);
+        uu[2] = _mm512_shuffle_f64x2(tt[1], tt[3], 0x88);
+        uu[3] = _mm512_shuffle_f64x2(tt[1], tt[3], 0xdd);
+    }
+    r[0] = _mm512_shuffle_f64x2(u[0], u[4], 0x88);
+    r[4] = _mm512_shuffle_f64x2(u[0], u[4], 0xdd);
+    r[2] = _mm512_shuffle_f64x2(u[1], u[5], 0x88);
+    r[6] = _mm512_shuffle_f64x2(u[1], u[5], 0xdd);
+    r[1] = _mm512_shuffle_f64x2(u[2], u[6], 0x88);
+    r[5] = _mm512_shuffle_f64x2(u[2], u[6], 0xdd);
+    r[3] = _mm512_shuffle_f64x2(u[3], u[7], 0x88);
+    r[7] = _mm512_shuffle_f64x2(u[3], u[7], 0xdd);
+}
+
+/* out[c·ld_out + i·s + r] += z[i·ldz + c·s + r]: one zmm holds L = 16/s
+ * channels' s-float groups, so L rows of z form an L×L block of s-float
+ * elements whose transpose is L contiguous runs of out. */
+static void interleave_blocks_pow2(const float *z, int64_t ldz, const int s, int64_t rows,
+                                   int64_t cols, float *out, int64_t ld_out)
+{
+    const int L = 16 / s;
+    for (int64_t i = 0; i < rows; i += L)
+        for (int64_t c = 0; c < cols; c += L) {
+            __m512 v[8];
+            for (int k = 0; k < L; k++)
+                v[k] = _mm512_loadu_ps(z + (i + k) * ldz + c * s);
+            if (s == 2) {
+                __m512d d[8];
+                for (int k = 0; k < 8; k++)
+                    d[k] = _mm512_castps_pd(v[k]);
+                transpose8x64(d);
+                for (int k = 0; k < 8; k++)
+                    v[k] = _mm512_castpd_ps(d[k]);
+            } else if (s == 4) {
+                __m512 t0 = _mm512_shuffle_f32x4(v[0], v[1], 0x44), t1 = _mm512_shuffle_f32x4(v[0], v[1], 0xee);
+                __m512 t2 = _mm512_shuffle_f32x4(v[2], v[3], 0x44), t3 = _mm512_shuffle_f32x4(v[2], v[3], 0xee);
+                v[0] = _mm512_shuffle_f32x4(t0, t2, 0x88);
+                v[1] = _mm512_shuffle_f32x4(t0, t2, 0xdd);
+                v[2] = _mm512_shuffle_f32x4(t1, t3, 0x88);
+                v[3] = _mm512_shuffle_f32x4(t1, t3, 0xdd);
+            } else { /* s == 8 */
+                __m512 t0 = _mm512_shuffle_f32x4(v[0], v[1], 0x44), t1 = _mm512_shuffle_f32x4(v[0], v[1], 0xee);
+                v[0] = t0;
+                v[1] = t1;
+            }
+            for (int k = 0; k < L; k++) {
+                float *o = out + (c + k) * ld_out + i * s;
+                _mm512_storeu_ps(o, _mm512_add_ps(_mm512_loadu_ps(o), v[k]));
+            }
+        }
+}
+
+int64_t vx_phase_interleave_avx512(const float *z, int64_t ldz, int64_t s, int64_t rows,
+                                   int64_t cols, float *out, int64_t ld_out, int64_t *cols_done)
+{
+    int64_t L = s == 2 || s == 4 || s == 8 ? 16 / s : 0;
+    int64_t full_rows = L ? rows / L * L : 0, full_cols = L ? cols / L * L : 0;
+    *cols_done = full_cols;
+    if (full_rows == 0 || full_cols == 0)
+        return 0;
+    switch (s) {
+    case 2: interleave_blocks_pow2(z, ldz, 2, full_rows, full_cols, out, ld_out); break;
+    case 4: interleave_blocks_pow2(z, ldz, 4, full_rows, full_cols, out, ld_out); break;
+    default: interleave_blocks_pow2(z, ldz, 8, full_rows, full_cols, out, ld_out); break;
+    }
+    return full_rows;
+}

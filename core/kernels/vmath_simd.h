@@ -1,0 +1,475 @@
+/* vmath_simd.h — the vector algorithms of vmath.h, written once over a small
+ * set of primitives. Included only by vmath_avx2.c and vmath_avx512.c, which
+ * first define:
+ *   VF, VI, VM             float vector, int32 vector, lane mask
+ *   VW                     lanes per vector
+ *   VX_VNAME(name)         name of an exported entry point (name##_avx512)
+ *   v_set v_load v_store v_load_part v_store_part
+ *   v_add v_sub v_mul v_div v_sqrt v_fma (a·b + c) v_fnma (c − a·b)
+ *   v_min v_max            x86 semantics: the second operand when unordered
+ *   v_round                to nearest even, as a float
+ *   v_int v_float_of       round to int32 / int32 to float
+ *   v_as_int v_as_float    bit casts
+ *   v_addi v_subi v_andi v_ori v_seti v_slli23 v_srai1 v_srai23
+ *   v_and v_or             bitwise on floats
+ *   v_lt v_gt v_eq v_nan   lane masks (v_nan: unordered with itself)
+ *   v_sel(m, a, b)         m ? a : b per lane
+ *   v_hsum v_hmax          horizontal sum / max of the lanes
+ * Every function here is static inline and works on whole vectors; tails go
+ * through v_load_part/v_store_part. */
+
+/* --- exp ------------------------------------------------------------------ */
+
+/* ref: W. J. Cody, W. Waite, "Software Manual for the Elementary Functions"
+ * (1980): exp(x) = 2^n·e^r with n = round(x/ln 2) and r = x − n·ln 2 taken in
+ * two parts (ln2_hi has few bits, so n·ln2_hi is exact); |r| ≤ ln 2/2, where
+ * the Taylor series of e^r to r^7/7! errs by < 2^−27. 2^n is applied as
+ * 2^⌊n/2⌋·2^(n−⌊n/2⌋) so that n from −150 to 128 needs no special case:
+ * results below FLT_MIN round once, into the subnormals. */
+static inline VF v_exp(VF x)
+{
+    x = v_min(v_set(88.8f), x); /* operand order keeps NaN */
+    x = v_max(v_set(-104.0f), x);
+    VF n = v_round(v_mul(x, v_set(1.442695e+00f)));
+    VF r = v_fnma(n, v_set(0.693359375f), x);
+    r = v_fnma(n, v_set(-2.1219444e-04f), r);
+    VF p = v_set(1.984127e-04f); /* 1/7! */
+    p = v_fma(p, r, v_set(1.3888889e-03f));
+    p = v_fma(p, r, v_set(8.333334e-03f));
+    p = v_fma(p, r, v_set(4.1666668e-02f));
+    p = v_fma(p, r, v_set(1.6666667e-01f));
+    p = v_fma(p, r, v_set(0.5f));
+    p = v_fma(p, r, v_set(1.0f));
+    p = v_fma(p, r, v_set(1.0f));
+    VI ni = v_int(n), n1 = v_srai1(ni), n2 = v_subi(ni, n1);
+    VF s1 = v_as_float(v_slli23(v_addi(n1, v_seti(127))));
+    VF s2 = v_as_float(v_slli23(v_addi(n2, v_seti(127))));
+    return v_mul(v_mul(p, s1), s2);
+}
+
+/* e^y − 1 for 0 ≤ y ≤ 20 without cancellation near 0: with y = n·ln 2 + r,
+ * expm1(y) = 2^n·expm1(r) + (2^n − 1), expm1(r) = r + r²·(1/2! + r/3! + … + r^7/9!). */
+static inline VF v_expm1_pos(VF y)
+{
+    VF n = v_round(v_mul(y, v_set(1.442695e+00f)));
+    VF r = v_fnma(n, v_set(0.693359375f), y);
+    r = v_fnma(n, v_set(-2.1219444e-04f), r);
+    VF p = v_set(2.7557319e-06f); /* 1/9! */
+    p = v_fma(p, r, v_set(2.4801588e-05f));
+    p = v_fma(p, r, v_set(1.984127e-04f));
+    p = v_fma(p, r, v_set(1.3888889e-03f));
+    p = v_fma(p, r, v_set(8.333334e-03f));
+    p = v_fma(p, r, v_set(4.1666668e-02f));
+    p = v_fma(p, r, v_set(1.6666667e-01f));
+    p = v_fma(p, r, v_set(0.5f));
+    VF q = v_fma(p, v_mul(r, r), r);
+    VF s = v_as_float(v_slli23(v_addi(v_int(n), v_seti(127))));
+    return v_fma(s, q, v_sub(s, v_set(1.0f)));
+}
+
+/* --- log ------------------------------------------------------------------ */
+
+/* x = 2^e·m with m in [√½, √2); log m = 2·atanh(f), f = (m − 1)/(m + 1),
+ * |f| ≤ 0.172, so 2f·(1 + f²/3 + … + f¹⁰/11) errs by < 2^−30. The rounding
+ * of m + 1 and of the division are carried as f_lo (an FMA residual), and
+ * e·ln 2 is split so e·ln2_hi is exact: the sum rounds about once. */
+static inline VF v_log(VF x)
+{
+    VM sub = v_lt(x, v_set(1.17549435e-38f)); /* FLT_MIN: scale subnormals up */
+    VF xs = v_sel(sub, v_mul(x, v_set(8388608.0f)), x);
+    VI bits = v_as_int(xs);
+    VI e = v_subi(v_srai23(bits), v_seti(127));
+    VF m = v_as_float(v_ori(v_andi(bits, v_seti(0x007fffff)), v_seti(0x3f800000)));
+    VM big = v_gt(m, v_set(1.4142135e+00f));
+    m = v_sel(big, v_mul(m, v_set(0.5f)), m);
+    VF ef = v_add(v_float_of(e), v_sel(big, v_set(1.0f), v_set(0.0f)));
+    ef = v_sub(ef, v_sel(sub, v_set(23.0f), v_set(0.0f)));
+    VF a = v_sub(m, v_set(1.0f)), b = v_add(m, v_set(1.0f));
+    VF f = v_div(a, b);
+    VF b_lo = v_sub(m, v_sub(b, v_set(1.0f)));                     /* m + 1 − b, exact */
+    VF f_lo = v_div(v_fnma(f, b_lo, v_fnma(f, b, a)), b);           /* a/(m+1) − f     */
+    VF s = v_mul(f, f);
+    VF p = v_set(9.090909e-02f); /* 1/11 */
+    p = v_fma(p, s, v_set(1.1111111e-01f));
+    p = v_fma(p, s, v_set(1.4285715e-01f));
+    p = v_fma(p, s, v_set(2.e-01f));
+    p = v_fma(p, s, v_set(3.3333334e-01f));
+    VF two_f = v_add(f, f);
+    VF lo = v_fma(v_mul(two_f, s), p, v_add(f_lo, f_lo));           /* 2f·s·P + 2f_lo  */
+    lo = v_fma(ef, v_set(1.4286068e-06f), lo);                      /* + e·ln2_lo      */
+    VF y = v_add(v_fma(ef, v_set(0.693145751953125f), two_f), lo);
+    y = v_sel(v_eq(x, v_set(0.0f)), v_set(-__builtin_inff()), y);
+    y = v_sel(v_eq(x, v_set(__builtin_inff())), x, y);
+    y = v_sel(v_lt(x, v_set(0.0f)), v_set(__builtin_nanf("")), y);
+    return v_sel(v_nan(x), x, y);
+}
+
+/* --- tanh, sigmoid ---------------------------------------------------------- */
+
+static inline VF v_abs(VF x) { return v_and(x, v_as_float(v_seti(0x7fffffff))); }
+
+/* tanh|x| = e/(e + 2) with e = expm1(2|x|); |x| ≥ 10 gives 1 in float. */
+static inline VF v_tanh(VF x)
+{
+    VF sign = v_and(x, v_set(-0.0f));
+    VF a = v_min(v_set(10.0f), v_abs(x));
+    VF e = v_expm1_pos(v_add(a, a));
+    return v_or(v_div(e, v_add(e, v_set(2.0f))), sign);
+}
+
+/* sigmoid(x) = 1/(1 + e) for x ≥ 0 and e/(1 + e) for x < 0, e = e^{−|x|}:
+ * no overflow, and the negative tail keeps its relative accuracy down to the
+ * subnormals (1/(1 + e^{−x}) would give 0 below x = −88.7). */
+static inline VF v_sigmoid(VF x)
+{
+    VF e = v_exp(v_sub(v_set(0.0f), v_abs(x)));
+    return v_div(v_sel(v_lt(x, v_set(0.0f)), e, v_set(1.0f)), v_add(v_set(1.0f), e));
+}
+
+/* --- erf, erfc, gelu ---------------------------------------------------------- */
+
+/* erf(z) for |z| < 1: its Taylor series 2/√π·Σ (−1)^n z^(2n+1)/(n!(2n+1)),
+ * n ≤ 11 (the first omitted term is < 2^−29 of the sum). erf switches to
+ * 1 − erfc at 0.75, where the two meet with the smaller error. */
+static inline VF v_erf_series(VF z)
+{
+    VF s = v_mul(z, z);
+    VF p = v_set(-1.2290555e-09f);
+    p = v_fma(p, s, v_set(1.4807193e-08f));
+    p = v_fma(p, s, v_set(-1.6365844e-07f));
+    p = v_fma(p, s, v_set(1.6462114e-06f));
+    p = v_fma(p, s, v_set(-1.492565e-05f));
+    p = v_fma(p, s, v_set(1.20553326e-04f));
+    p = v_fma(p, s, v_set(-8.548327e-04f));
+    p = v_fma(p, s, v_set(5.223978e-03f));
+    p = v_fma(p, s, v_set(-2.6866172e-02f));
+    p = v_fma(p, s, v_set(1.1283792e-01f));
+    p = v_fma(p, s, v_set(-3.7612638e-01f));
+    /* c0·z + z·s·P(s), the leading product exact inside the FMA */
+    return v_fma(z, v_set(1.1283792e+00f), v_mul(v_mul(z, s), p));
+}
+
+/* erfc(z)·e^{z²} for 0.5 ≤ z ≤ 10.5, as t·h(u): t = 1/(1 + z/2), u = 3.125t − 1.5,
+ * h fitted by tests/ref/fit_erfc.py (relative error ≈ 2^−24). */
+static inline VF v_erfcx(VF z)
+{
+    VF d = v_fma(z, v_set(0.5f), v_set(1.0f));
+    VF t = v_div(v_set(1.0f), d);
+    t = v_fma(t, v_fnma(t, d, v_set(1.0f)), t); /* one Newton step: t = 1/d to ½ ulp */
+    VF u = v_fma(t, v_set(3.125f), v_set(-1.5f));
+    VF h = v_set(-6.2298426e-08f);
+    h = v_fma(h, u, v_set(-1.9389581e-08f));
+    h = v_fma(h, u, v_set(8.9087007e-07f));
+    h = v_fma(h, u, v_set(-9.2282704e-07f));
+    h = v_fma(h, u, v_set(-8.996984e-06f));
+    h = v_fma(h, u, v_set(2.3048888e-05f));
+    h = v_fma(h, u, v_set(9.7122116e-05f));
+    h = v_fma(h, u, v_set(-3.860447e-04f));
+    h = v_fma(h, u, v_set(-1.6896869e-03f));
+    h = v_fma(h, u, v_set(5.2135726e-03f));
+    h = v_fma(h, u, v_set(5.6298863e-02f));
+    h = v_fma(h, u, v_set(2.1279465e-01f));
+    h = v_fma(h, u, v_set(4.9727052e-01f));
+    return v_mul(t, h);
+}
+
+/* e^{−c·w²} for w ≥ 0 with w² split exactly (hi + lo, one FMA), so the
+ * rounding of w² (up to 2^−24·w² in the exponent) does not reach the result. */
+static inline VF v_exp_neg_sq(VF w, VF c)
+{
+    VF hi = v_mul(w, w), lo = v_fma(w, w, v_sub(v_set(0.0f), hi));
+    VF e = v_exp(v_sub(v_set(0.0f), v_mul(c, hi)));
+    return v_fnma(e, v_mul(c, lo), e); /* e·(1 − c·lo) */
+}
+
+static inline VF v_erf(VF x)
+{
+    VF a = v_min(v_set(11.0f), v_abs(x));
+    VF tail = v_fnma(v_exp_neg_sq(a, v_set(1.0f)), v_erfcx(v_max(v_set(0.5f), a)), v_set(1.0f));
+    tail = v_or(tail, v_and(x, v_set(-0.0f)));
+    return v_sel(v_lt(a, v_set(0.75f)), v_erf_series(x), tail);
+}
+
+/* gelu(x) = x·Φ(x), Φ(x) = ½(1 + erf(x/√2)) = ½·erfc(−x/√2):
+ *   |x/√2| < 0.5: x·(½ + ½·erf(x/√2))
+ *   otherwise, c = ½·erfc(|x|/√2) = ½·e^{−x²/2}·erfcx(|x|/√2):
+ *     x > 0: x − x·c        x < 0: x·c
+ * |x| > 15: x for x > 0, −0 for x < 0 (c underflows). */
+static inline VF v_gelu(VF x)
+{
+    VF a = v_min(v_set(15.0f), v_abs(x));
+    VF z = v_mul(a, v_set(7.0710677e-01f));
+    /* x·c, multiplied so that no intermediate goes subnormal before the result */
+    VF xc = v_mul(v_mul(v_mul(x, v_set(0.5f)), v_erfcx(v_max(v_set(0.5f), z))),
+                  v_exp_neg_sq(a, v_set(0.5f)));
+    VF tail = v_sel(v_gt(x, v_set(0.0f)), v_sub(x, xc), xc);
+    VF near = v_mul(x, v_fma(v_set(0.5f), v_erf_series(v_mul(x, v_set(7.0710677e-01f))), v_set(0.5f)));
+    VF y = v_sel(v_lt(z, v_set(0.5f)), near, tail);
+    VM huge = v_gt(v_abs(x), v_set(15.0f));
+    return v_sel(huge, v_sel(v_gt(x, v_set(0.0f)), x, v_set(-0.0f)), y);
+}
+
+/* --- dispatch over a whole array -------------------------------------------- */
+
+static inline VF v_apply(vx_vfunc f, VF x, VF p0, VF p1)
+{
+    switch (f) {
+    case VX_VEXP: return v_exp(x);
+    case VX_VLOG: return v_log(x);
+    case VX_VTANH: return v_tanh(x);
+    case VX_VSIGMOID: return v_sigmoid(x);
+    case VX_VERF: return v_erf(x);
+    case VX_VGELU: return v_gelu(x);
+    case VX_VRELU: return v_max(x, v_set(0.0f)); /* NaN → 0, as the reference */
+    case VX_VLEAKY_RELU: return v_sel(v_gt(x, v_set(0.0f)), x, v_mul(p0, x));
+    case VX_VSCALE: return v_mul(x, p0);
+    case VX_VADD_SCALAR: return v_add(x, p0);
+    case VX_VABS: return v_abs(x);
+    case VX_VSQUARE: return v_mul(x, x);
+    case VX_VSQRT: return v_sqrt(x);
+    case VX_VCLAMP: return v_sel(v_lt(x, p0), p0, v_sel(v_gt(x, p1), p1, x));
+    default: return x;
+    }
+}
+
+/* One loop per function, so the switch is resolved outside it. */
+#define VX_UNARY_LOOP(F)                                                        \
+    do {                                                                        \
+        int64_t i = 0;                                                          \
+        for (; i + VW <= n; i += VW)                                            \
+            v_store(y + i, v_apply(F, v_load(x + i), vp0, vp1));                \
+        if (i < n)                                                              \
+            v_store_part(y + i, v_apply(F, v_load_part(x + i, (int)(n - i)), vp0, vp1), \
+                         (int)(n - i));                                         \
+    } while (0)
+
+void VX_VNAME(vx_vunary)(vx_vfunc f, const float *x, float *y, int64_t n, float p0, float p1)
+{
+    VF vp0 = v_set(p0), vp1 = v_set(p1);
+    switch (f) {
+    case VX_VEXP: VX_UNARY_LOOP(VX_VEXP); break;
+    case VX_VLOG: VX_UNARY_LOOP(VX_VLOG); break;
+    case VX_VTANH: VX_UNARY_LOOP(VX_VTANH); break;
+    case VX_VSIGMOID: VX_UNARY_LOOP(VX_VSIGMOID); break;
+    case VX_VERF: VX_UNARY_LOOP(VX_VERF); break;
+    case VX_VGELU: VX_UNARY_LOOP(VX_VGELU); break;
+    case VX_VRELU: VX_UNARY_LOOP(VX_VRELU); break;
+    case VX_VLEAKY_RELU: VX_UNARY_LOOP(VX_VLEAKY_RELU); break;
+    case VX_VSCALE: VX_UNARY_LOOP(VX_VSCALE); break;
+    case VX_VADD_SCALAR: VX_UNARY_LOOP(VX_VADD_SCALAR); break;
+    case VX_VABS: VX_UNARY_LOOP(VX_VABS); break;
+    case VX_VSQUARE: VX_UNARY_LOOP(VX_VSQUARE); break;
+    case VX_VSQRT: VX_UNARY_LOOP(VX_VSQRT); break;
+    case VX_VCLAMP: VX_UNARY_LOOP(VX_VCLAMP); break;
+    default: break;
+    }
+}
+
+static inline VF v_binop(vx_vbinop op, VF a, VF b)
+{
+    switch (op) {
+    case VX_VADD: return v_add(a, b);
+    case VX_VSUB: return v_sub(a, b);
+    case VX_VMUL: return v_mul(a, b);
+    default: return v_div(a, b);
+    }
+}
+
+/* a or b may be one broadcast value (stride 0). */
+static inline VF v_load_strided(const float *p, int64_t stride, int64_t i)
+{
+    return stride ? v_load(p + i) : v_set(p[0]);
+}
+
+static inline VF v_load_strided_part(const float *p, int64_t stride, int64_t i, int n)
+{
+    return stride ? v_load_part(p + i, n) : v_set(p[0]);
+}
+
+#define VX_BINARY_LOOP(OP)                                                                   \
+    do {                                                                                     \
+        int64_t i = 0;                                                                       \
+        for (; i + VW <= n; i += VW)                                                         \
+            v_store(y + i, v_binop(OP, v_load_strided(a, sa, i), v_load_strided(b, sb, i))); \
+        if (i < n)                                                                           \
+            v_store_part(y + i,                                                              \
+                         v_binop(OP, v_load_strided_part(a, sa, i, (int)(n - i)),            \
+                                 v_load_strided_part(b, sb, i, (int)(n - i))),               \
+                         (int)(n - i));                                                      \
+    } while (0)
+
+void VX_VNAME(vx_vbinary)(vx_vbinop op, const float *a, int64_t sa, const float *b, int64_t sb,
+                          float *y, int64_t n)
+{
+    switch (op) {
+    case VX_VADD: VX_BINARY_LOOP(VX_VADD); break;
+    case VX_VSUB: VX_BINARY_LOOP(VX_VSUB); break;
+    case VX_VMUL: VX_BINARY_LOOP(VX_VMUL); break;
+    case VX_VDIV: VX_BINARY_LOOP(VX_VDIV); break;
+    }
+}
+
+/* --- reductions and row kernels ----------------------------------------------- */
+
+/* Four accumulators of VW lanes, combined in a fixed order. */
+float VX_VNAME(vx_vsum)(const float *x, int64_t n)
+{
+    VF acc[4] = {v_set(0.0f), v_set(0.0f), v_set(0.0f), v_set(0.0f)};
+    int64_t i = 0;
+    for (; i + 4 * VW <= n; i += 4 * VW)
+        for (int k = 0; k < 4; k++)
+            acc[k] = v_add(acc[k], v_load(x + i + k * VW));
+    for (; i + VW <= n; i += VW)
+        acc[0] = v_add(acc[0], v_load(x + i));
+    if (i < n)
+        acc[1] = v_add(acc[1], v_load_part(x + i, (int)(n - i)));
+    return v_hsum(v_add(v_add(acc[0], acc[1]), v_add(acc[2], acc[3])));
+}
+
+/* max(x, acc) keeps acc when x is NaN: NaNs are ignored, as by fmaxf. */
+float VX_VNAME(vx_vmax)(const float *x, int64_t n)
+{
+    VF acc = v_set(-__builtin_inff());
+    int64_t i = 0;
+    for (; i + VW <= n; i += VW)
+        acc = v_max(v_load(x + i), acc);
+    float m = v_hmax(acc);
+    for (; i < n; i++)
+        m = x[i] > m ? x[i] : m;
+    return m;
+}
+
+/* Columns [i, i + lanes) of x [n, inner] (lanes ≤ VW; 0 touches nothing). */
+static inline VF v_col(const float *p, int lanes)
+{
+    return lanes == VW ? v_load(p) : lanes > 0 ? v_load_part(p, lanes) : v_set(0.0f);
+}
+
+static inline void v_col_store(float *p, VF v, int lanes)
+{
+    if (lanes == VW)
+        v_store(p, v);
+    else if (lanes > 0)
+        v_store_part(p, v, lanes);
+}
+
+/* The column kernels work on COLS vectors of columns at once (fewer passes
+ * over the strided rows); lanes[v] of them are inside the `left` columns. */
+enum { COLS = 4 };
+
+static inline void v_col_lanes(int64_t left, int lanes[COLS])
+{
+    for (int v = 0; v < COLS; v++) {
+        int64_t l = left - (int64_t)v * VW;
+        lanes[v] = l <= 0 ? 0 : l >= VW ? VW : (int)l;
+    }
+}
+
+void VX_VNAME(vx_vsoftmax)(const float *x, float *y, int64_t n, int64_t inner)
+{
+    if (inner == 1) {
+        VF vm = v_set(VX_VNAME(vx_vmax)(x, n));
+        int64_t i = 0;
+        for (; i < n; i += VW) {
+            int lanes = n - i < VW ? (int)(n - i) : VW;
+            v_col_store(y + i, v_exp(v_sub(v_col(x + i, lanes), vm)), lanes);
+        }
+        VF total = v_set(VX_VNAME(vx_vsum)(y, n));
+        for (i = 0; i < n; i += VW) {
+            int lanes = n - i < VW ? (int)(n - i) : VW;
+            v_col_store(y + i, v_div(v_col(y + i, lanes), total), lanes);
+        }
+        return;
+    }
+    for (int64_t c = 0; c < inner; c += COLS * VW) { /* COLS vectors of columns per pass */
+        int lanes[COLS];
+        v_col_lanes(inner - c, lanes);
+        VF m[COLS], total[COLS];
+        for (int v = 0; v < COLS; v++) {
+            m[v] = v_set(-__builtin_inff());
+            total[v] = v_set(0.0f);
+        }
+        for (int64_t j = 0; j < n; j++)
+            for (int v = 0; v < COLS; v++)
+                m[v] = v_max(v_col(x + j * inner + c + v * VW, lanes[v]), m[v]);
+        for (int64_t j = 0; j < n; j++)
+            for (int v = 0; v < COLS; v++) {
+                float *py = y + j * inner + c + v * VW;
+                VF e = v_exp(v_sub(v_col(x + j * inner + c + v * VW, lanes[v]), m[v]));
+                v_col_store(py, e, lanes[v]);
+                total[v] = v_add(total[v], e);
+            }
+        for (int64_t j = 0; j < n; j++)
+            for (int v = 0; v < COLS; v++) {
+                float *py = y + j * inner + c + v * VW;
+                v_col_store(py, v_div(v_col(py, lanes[v]), total[v]), lanes[v]);
+            }
+    }
+}
+
+void VX_VNAME(vx_vlayer_norm)(const float *x, float *y, int64_t n, int64_t inner,
+                              const float *gamma, const float *beta, float eps, float *stats)
+{
+    VF inv_n = v_set(1.0f / (float)n), veps = v_set(eps);
+    if (inner == 1) {
+        float mu = VX_VNAME(vx_vsum)(x, n) / (float)n;
+        VF vmu = v_set(mu), acc = v_set(0.0f);
+        int64_t i = 0;
+        for (; i + VW <= n; i += VW) {
+            VF d = v_sub(v_load(x + i), vmu);
+            acc = v_fma(d, d, acc);
+        }
+        float var = v_hsum(acc);
+        for (; i < n; i++)
+            var += (x[i] - mu) * (x[i] - mu);
+        float rstd = 1.0f / __builtin_sqrtf(var / (float)n + eps);
+        VF vr = v_set(rstd);
+        for (i = 0; i < n; i += VW) {
+            int lanes = n - i < VW ? (int)(n - i) : VW;
+            VF v = v_mul(v_sub(v_col(x + i, lanes), vmu), vr);
+            if (gamma)
+                v = v_mul(v, v_col(gamma + i, lanes));
+            if (beta)
+                v = v_add(v, v_col(beta + i, lanes));
+            v_col_store(y + i, v, lanes);
+        }
+        stats[0] = mu;
+        stats[1] = rstd;
+        return;
+    }
+    for (int64_t c = 0; c < inner; c += COLS * VW) { /* COLS vectors of columns per pass */
+        int lanes[COLS];
+        v_col_lanes(inner - c, lanes);
+        VF mu[COLS], var[COLS], rstd[COLS];
+        for (int v = 0; v < COLS; v++)
+            mu[v] = var[v] = v_set(0.0f);
+        for (int64_t j = 0; j < n; j++)
+            for (int v = 0; v < COLS; v++)
+                mu[v] = v_add(mu[v], v_col(x + j * inner + c + v * VW, lanes[v]));
+        for (int v = 0; v < COLS; v++)
+            mu[v] = v_mul(mu[v], inv_n);
+        for (int64_t j = 0; j < n; j++)
+            for (int v = 0; v < COLS; v++) {
+                VF d = v_sub(v_col(x + j * inner + c + v * VW, lanes[v]), mu[v]);
+                var[v] = v_fma(d, d, var[v]);
+            }
+        for (int v = 0; v < COLS; v++)
+            rstd[v] = v_div(v_set(1.0f), v_sqrt(v_add(v_mul(var[v], inv_n), veps)));
+        for (int64_t j = 0; j < n; j++) {
+            VF g = v_set(gamma ? gamma[j] : 1.0f), b = v_set(beta ? beta[j] : 0.0f);
+            for (int v = 0; v < COLS; v++) {
+                VF t = v_mul(v_sub(v_col(x + j * inner + c + v * VW, lanes[v]), mu[v]), rstd[v]);
+                v_col_store(y + j * inner + c + v * VW, v_fma(t, g, b), lanes[v]);
+            }
+        }
+        for (int v = 0; v < COLS; v++) {
+            float mus[VW], rs[VW];
+            v_store(mus, mu[v]);
+            v_store(rs, rstd[v]);
+            for (int l = 0; l < lanes[v]; l++) {
+                stats[2 * (c + v * VW + l)] = mus[l];
+                stats[2 * (c + v * VW + l) + 1] = rs[l];
+            }
+        }
+    }
+}

@@ -128,10 +128,10 @@ asan: deps
 voice:
 	@sh data/fetch_voice.sh
 
-demo: deps all
-	@echo "voxc: the demo (synthesising the sample review with a Piper voice) arrives with"
-	@echo "      the VITS issue; today \`make demo\` builds the library and tools and lists them:"
-	@ls $(BUILD)/bin
+# The main job: the sample product review spoken with the default Piper voice into out/review/.
+demo: deps all voice
+	@$(BUILD)/bin/voxc-reviews data/texts/product-review-macbook-air.txt \
+	    -m data/voices/en_US-joe-medium.onnx -o out/review
 
 # libFuzzer targets (clang + libclang-rt-14-dev): `make fuzz` builds them,
 # `make fuzz-run FUZZ_SECONDS=300` runs each for that long on its seed corpus.
@@ -145,7 +145,7 @@ fuzz:
 	    -o $(FUZZ_DIR)/fuzz_safetensors
 	clang $(FUZZ_FLAGS) tests/fuzz/fuzz_onnx.c models/onnx.c models/piper_import.c core/json.c \
 	    core/status.c -lm -o $(FUZZ_DIR)/fuzz_onnx
-	clang $(FUZZ_FLAGS) tests/fuzz/fuzz_text.c text/[a-z]*.c core/status.c core/json.c \
+	clang $(FUZZ_FLAGS) tests/fuzz/fuzz_text.c text/[a-z]*.c core/status.c core/json.c core/sbuf.c \
 	    -lespeak-ng -lm -pthread -o $(FUZZ_DIR)/fuzz_text
 
 fuzz-run: fuzz

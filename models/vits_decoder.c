@@ -30,7 +30,7 @@
 #include "models/vits_internal.h"
 
 /* Frames decoded per chunk (plus margins) when a sentence is longer than this. */
-#define DECODE_CHUNK_FRAMES 512
+#define DECODE_CHUNK_FRAMES 128
 
 static vx_status resblock_load(const vits_source *src, const vx_vits_config *c, vits_resblock *rb, int index,
                                int64_t ch, int kernel, const int *dilations)

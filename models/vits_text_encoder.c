@@ -116,6 +116,27 @@ static vx_tensor *relative_attention(vx_ctx *ctx, vx_tensor *q, vx_tensor *k, vx
     return vx_reshape(ctx, vx_contiguous(ctx, vx_transpose(ctx, o, 1, 2)), 3, out_shape); /* [1, H, T] */
 }
 
+/* One post-norm transformer layer: x = LN(x + attn(x)); x = LN(x + ffn(x)).
+ * x [1, H, T] -> [1, H, T]; every intermediate lives in `ctx`. */
+static vx_tensor *encoder_layer(vx_ctx *ctx, const vits_text_encoder *e, const vits_encoder_layer *l,
+                                vx_tensor *x)
+{
+    vx_tensor *a = relative_attention(ctx, vits_conv_apply(ctx, &l->q, x), vits_conv_apply(ctx, &l->k, x),
+                                      vits_conv_apply(ctx, &l->v, x), l->rel_k, l->rel_v, e->n_heads,
+                                      e->window);
+    a = vits_conv_apply(ctx, &l->o, a);
+    x = vx_layer_norm_channels(ctx, vx_add(ctx, x, a), l->norm1.gamma, l->norm1.beta, 1e-5f);
+    vx_tensor *f = vx_relu(ctx, vits_conv_apply(ctx, &l->ffn1, x));
+    f = vits_conv_apply(ctx, &l->ffn2, f);
+    return vx_contiguous(ctx, vx_layer_norm_channels(ctx, vx_add(ctx, x, f), l->norm2.gamma, l->norm2.beta,
+                                                      1e-5f));
+}
+
+/* Runs the layers in a scratch context that is reset after each one, so the
+ * intermediates of one layer at most (the attention's [heads, T, T] scores
+ * and probabilities among them) are held at a time instead of all layers'
+ * until the caller's reset; the hidden state is copied back into one [1, H, T]
+ * buffer of `ctx` between layers. Inference only: nothing is recorded. */
 vx_tensor *vits_text_encoder_forward(vx_ctx *ctx, const vits_text_encoder *e, vx_tensor *ids,
                                      vx_tensor **m_p, vx_tensor **logs_p)
 {
@@ -126,18 +147,23 @@ vx_tensor *vits_text_encoder_forward(vx_ctx *ctx, const vits_text_encoder *e, vx
         return NULL;
     int64_t shape[3] = {1, e->hidden, x->shape[1]};
     x = vx_reshape(ctx, x, 3, shape);                                                        /* [1, H, T] */
+    vx_ctx *scratch = x ? vx_ctx_new((vx_ctx_opts){.arena_chunk_bytes = 1 << 16}) : NULL;
+    if (!scratch)
+        return NULL;
+    vx_set_grad_enabled(scratch, false);
+    vx_set_reference(scratch, vx_reference(ctx));
+    size_t bytes = sizeof(float) * (size_t)vx_numel(x);
     for (int i = 0; i < e->n_layers && x; i++) {
-        const vits_encoder_layer *l = &e->layers[i];
-        /* post-norm: x = LN(x + attn(x)); x = LN(x + ffn(x)) */
-        vx_tensor *a = relative_attention(ctx, vits_conv_apply(ctx, &l->q, x), vits_conv_apply(ctx, &l->k, x),
-                                          vits_conv_apply(ctx, &l->v, x), l->rel_k, l->rel_v, e->n_heads,
-                                          e->window);
-        a = vits_conv_apply(ctx, &l->o, a);
-        x = vx_layer_norm_channels(ctx, vx_add(ctx, x, a), l->norm1.gamma, l->norm1.beta, 1e-5f);
-        vx_tensor *f = vx_relu(ctx, vits_conv_apply(ctx, &l->ffn1, x));
-        f = vits_conv_apply(ctx, &l->ffn2, f);
-        x = vx_layer_norm_channels(ctx, vx_add(ctx, x, f), l->norm2.gamma, l->norm2.beta, 1e-5f);
+        vx_tensor *y = encoder_layer(scratch, e, &e->layers[i], x); /* [1, H, T] in scratch */
+        if (y)
+            memcpy(x->data, y->data, bytes);
+        else
+            x = NULL;
+        vx_ctx_reset(scratch);
     }
+    vx_ctx_free(scratch);
+    if (!x)
+        return NULL;
     vx_tensor *stats = vits_conv_apply(ctx, &e->proj, x); /* [1, 2C, T] */
     *m_p = vx_slice(ctx, stats, 1, 0, e->inter_channels, 1);
     *logs_p = vx_slice(ctx, stats, 1, e->inter_channels, 2 * e->inter_channels, 1);

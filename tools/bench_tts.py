@@ -199,7 +199,9 @@ def peak_rss(bin_dir, voice, voice_json):
              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
     ort_kb = int(run([sys.executable, "-c", probe, voice, spec]).stdout.strip())
     weights_mb = os.path.getsize(voice) / 1e6
-    return {"sentence_audio_s": audio_s, "voxc_mb": rss_kb / 1024, "onnxruntime_python_mb": ort_kb / 1024,
+    # ru_maxrss and %M are in KiB; report MB (1e6 bytes) like the weights and the limit
+    return {"sentence_audio_s": audio_s, "voxc_mb": rss_kb * 1024 / 1e6,
+            "onnxruntime_python_mb": ort_kb * 1024 / 1e6,
             "weights_mb": weights_mb, "limit_mb": 2 * weights_mb + 50}
 
 

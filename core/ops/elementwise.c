@@ -41,10 +41,8 @@ static vx_status binary_backward(vx_ctx *ctx, vx_node *node)
     shape4 o = shape4_of(out), sa = shape4_broadcast(a, out), sb = shape4_broadcast(b, out);
     const float *pa = a->data, *pb = b->data;
     int64_t n = vx_numel(out);
-    float *ta = NULL, *tb = NULL; /* per-output-element grads before reduction */
-    if (a->requires_grad && !(ta = vx_arena_alloc(ctx, (size_t)n * sizeof *ta)))
-        return vx_last_status();
-    if (b->requires_grad && !(tb = vx_arena_alloc(ctx, (size_t)n * sizeof *tb)))
+    float *ta, *tb; /* per-output-element grads before reduction */
+    if (vx_pair_grads_alloc(ctx, a, b, n, &ta, &tb) != VX_OK)
         return vx_last_status();
     int64_t i = 0;
     for (int64_t i0 = 0; i0 < o.n[0]; i0++)
@@ -61,17 +59,7 @@ static vx_status binary_backward(vx_ctx *ctx, vx_node *node)
                     case BIN_DIV: if (ta) ta[i] = g / bv; if (tb) tb[i] = -g * av / (bv * bv); break;
                     }
                 }
-    if (ta) {
-        float *ga = vx_grad_buf(ctx, a);
-        if (!ga) return vx_last_status();
-        vx_accum_broadcast_grad(ga, a, ta, out);
-    }
-    if (tb) {
-        float *gb = vx_grad_buf(ctx, b);
-        if (!gb) return vx_last_status();
-        vx_accum_broadcast_grad(gb, b, tb, out);
-    }
-    return VX_OK;
+    return vx_pair_grads_reduce(ctx, a, b, ta, tb, out);
 }
 
 typedef struct binary_rows {

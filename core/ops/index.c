@@ -444,10 +444,8 @@ static vx_status where_backward(vx_ctx *ctx, vx_node *node)
     const uint8_t *pc = cond->data;
     shape4 o = shape4_of(out), sc = shape4_broadcast(cond, out);
     int64_t n = vx_numel(out);
-    float *ta = NULL, *tb = NULL; /* per-output-element grads before reduction */
-    if (a->requires_grad && !(ta = vx_arena_alloc(ctx, (size_t)n * sizeof *ta)))
-        return vx_last_status();
-    if (b->requires_grad && !(tb = vx_arena_alloc(ctx, (size_t)n * sizeof *tb)))
+    float *ta, *tb; /* per-output-element grads before reduction */
+    if (vx_pair_grads_alloc(ctx, a, b, n, &ta, &tb) != VX_OK)
         return vx_last_status();
     int64_t i = 0;
     for (int64_t i0 = 0; i0 < o.n[0]; i0++)
@@ -460,19 +458,7 @@ static vx_status where_backward(vx_ctx *ctx, vx_node *node)
                     if (tb)
                         tb[i] = take_a ? 0 : gy[i];
                 }
-    if (ta) {
-        float *ga = vx_grad_buf(ctx, a);
-        if (!ga)
-            return vx_last_status();
-        vx_accum_broadcast_grad(ga, a, ta, out);
-    }
-    if (tb) {
-        float *gb = vx_grad_buf(ctx, b);
-        if (!gb)
-            return vx_last_status();
-        vx_accum_broadcast_grad(gb, b, tb, out);
-    }
-    return VX_OK;
+    return vx_pair_grads_reduce(ctx, a, b, ta, tb, out);
 }
 
 vx_tensor *vx_where(vx_ctx *ctx, vx_tensor *cond, vx_tensor *a, vx_tensor *b)

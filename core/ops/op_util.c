@@ -68,6 +68,33 @@ void vx_accum_broadcast_grad(float *dst_grad, const vx_tensor *dst, const float 
                     dst_grad[shape4_offset(&d, i0, i1, i2, i3)] += src[k++];
 }
 
+vx_status vx_pair_grads_alloc(vx_ctx *ctx, const vx_tensor *a, const vx_tensor *b, int64_t n,
+                              float **ta, float **tb)
+{
+    *ta = *tb = NULL;
+    if (a->requires_grad && !(*ta = vx_arena_alloc(ctx, (size_t)n * sizeof **ta)))
+        return vx_last_status();
+    if (b->requires_grad && !(*tb = vx_arena_alloc(ctx, (size_t)n * sizeof **tb)))
+        return vx_last_status();
+    return VX_OK;
+}
+
+vx_status vx_pair_grads_reduce(vx_ctx *ctx, vx_tensor *a, vx_tensor *b, const float *ta,
+                               const float *tb, const vx_tensor *out)
+{
+    vx_tensor *in[2] = {a, b};
+    const float *t[2] = {ta, tb};
+    for (int k = 0; k < 2; k++) {
+        if (!t[k])
+            continue;
+        float *g = vx_grad_buf(ctx, in[k]);
+        if (!g)
+            return vx_last_status();
+        vx_accum_broadcast_grad(g, in[k], t[k], out);
+    }
+    return VX_OK;
+}
+
 void vx_accum_strided(vx_tensor *dst, const float *src)
 {
     shape4 d = shape4_of(dst);

@@ -88,6 +88,15 @@ vx_tensor *vx_new_like(vx_ctx *ctx, const vx_tensor *t);
 void vx_accum_broadcast_grad(float *dst_grad, const vx_tensor *dst, const float *src,
                              const vx_tensor *out);
 
+/* Scratch for the per-output-element gradients of two broadcast inputs a, b
+ * (n = numel of the output): *ta / *tb are NULL for an input that takes no
+ * gradient. vx_pair_grads_reduce then sums each into its input's gradient
+ * over the dims along which it was broadcast. */
+vx_status vx_pair_grads_alloc(vx_ctx *ctx, const vx_tensor *a, const vx_tensor *b, int64_t n,
+                              float **ta, float **tb);
+vx_status vx_pair_grads_reduce(vx_ctx *ctx, vx_tensor *a, vx_tensor *b, const float *ta,
+                               const float *tb, const vx_tensor *out);
+
 /* dst (any strides, f32) += src (contiguous, same shape). Used by view backward:
  * stride-0 dims of dst accumulate sums, which is the gradient of expand. */
 void vx_accum_strided(vx_tensor *dst, const float *src);

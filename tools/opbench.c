@@ -21,6 +21,7 @@
 #include "core/kernels/vmath.h"
 #include "core/threads.h"
 #include "core/vx.h"
+#include "tools/cli.h"
 
 /* Op families: each has its own lab (--impl) and its own shape grammar. */
 typedef enum family { FAM_GEMM, FAM_CONV, FAM_CONVT, FAM_UNARY, FAM_BINARY, FAM_ROWS } family;
@@ -557,13 +558,16 @@ int main(int argc, char **argv)
                 return fprintf(stderr, "voxc-opbench: bad --shape '%s' (positive integers, comma-separated)\n", val), 2;
             i++;
         } else if (!strcmp(a, "--threads") && val) {
-            o.threads = atoi(val);
+            if (!cli_int(val, 1, VX_MAX_THREADS, &o.threads))
+                return fprintf(stderr, "voxc-opbench: bad value '%s' for --threads (1..64)\n", val), 2;
             i++;
         } else if (!strcmp(a, "--impl") && val) {
-            o.impl = atoi(val);
+            if (!cli_int(val, 0, 9, &o.impl))
+                return fprintf(stderr, "voxc-opbench: bad value '%s' for --impl (0..9)\n", val), 2;
             i++;
         } else if (!strcmp(a, "--runs") && val) {
-            o.runs = atoi(val);
+            if (!cli_int(val, 1, 200, &o.runs))
+                return fprintf(stderr, "voxc-opbench: bad value '%s' for --runs (1..200)\n", val), 2;
             i++;
         } else if (!strcmp(a, "--trace") && val) {
             o.trace = val;

@@ -26,6 +26,7 @@
 #include "models/speak.h"
 #include "models/vits.h"
 #include "text/script.h"
+#include "tools/cli.h"
 #include "train/mkdirs.h"
 
 static void usage(FILE *out)
@@ -68,27 +69,6 @@ typedef struct options {
     bool json;
 } options;
 
-static bool parse_seconds(const char *s, float *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= 0.0 && v <= 60.0))
-        return false;
-    *out = (float)v;
-    return true;
-}
-
-static bool parse_count(const char *s, unsigned long long *out)
-{
-    char *end;
-    errno = 0;
-    if (*s < '0' || *s > '9')
-        return false;
-    *out = strtoull(s, &end, 10);
-    return !errno && !*end;
-}
-
 /* Returns 0 on success, 2 on bad usage (message printed), -1 after --help. */
 static int parse_options(int argc, char **argv, options *o)
 {
@@ -115,13 +95,13 @@ static int parse_options(int argc, char **argv, options *o)
             o->name = val;
             ok = !val || (*val && !strchr(val, '/'));
         } else if (!strcmp(a, "--gap")) {
-            ok = val && parse_seconds(val, &o->gap);
+            ok = val && cli_float(val, 0, 60, &o->gap);
         } else if (!strcmp(a, "--sentence-silence")) {
-            ok = val && parse_seconds(val, &o->sentence_silence);
+            ok = val && cli_float(val, 0, 60, &o->sentence_silence);
         } else if (!strcmp(a, "--seed")) {
-            ok = val && parse_count(val, &o->seed);
+            ok = val && cli_count(val, &o->seed);
         } else if (!strcmp(a, "--threads")) {
-            ok = val && parse_count(val, &n) && n >= 1 && n <= VX_MAX_THREADS;
+            ok = val && cli_count(val, &n) && n >= 1 && n <= VX_MAX_THREADS;
             o->threads = ok ? (int)n : 0;
         } else if (!strcmp(a, "--json")) {
             takes = false;

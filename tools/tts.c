@@ -21,6 +21,7 @@
 #include "core/threads.h"
 #include "models/speak.h"
 #include "models/vits.h"
+#include "tools/cli.h"
 
 static void usage(FILE *out)
 {
@@ -75,30 +76,6 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static bool parse_float(const char *s, float *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v))
-        return false;
-    *out = (float)v;
-    return true;
-}
-
-static bool parse_ulong(const char *s, unsigned long long *out)
-{
-    char *end;
-    errno = 0;
-    if (*s == '-')
-        return false;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end)
-        return false;
-    *out = v;
-    return true;
-}
-
 /* Options may come before or after TEXT; everything after "--" is TEXT.
  * Returns 0 on success, 2 on bad usage (message printed), -1 after --help. */
 static int parse_options(int argc, char **argv, options *o)
@@ -133,21 +110,21 @@ static int parse_options(int argc, char **argv, options *o)
         } else if (!strcmp(a, "--speaker")) {
             o->speaker = val;
         } else if (!strcmp(a, "--length-scale")) {
-            ok = val && parse_float(val, &o->length_scale) && o->length_scale > 0;
+            ok = val && cli_float(val, 0, 1e6, &o->length_scale) && o->length_scale > 0;
             o->has_length_scale = true;
         } else if (!strcmp(a, "--noise-scale")) {
-            ok = val && parse_float(val, &o->noise_scale);
+            ok = val && cli_float(val, -1e6, 1e6, &o->noise_scale);
             o->has_noise_scale = true;
         } else if (!strcmp(a, "--noise-w")) {
-            ok = val && parse_float(val, &o->noise_w);
+            ok = val && cli_float(val, -1e6, 1e6, &o->noise_w);
             o->has_noise_w = true;
         } else if (!strcmp(a, "--sentence-silence")) {
-            ok = val && parse_float(val, &o->sentence_silence) && o->sentence_silence >= 0 &&
+            ok = val && cli_float(val, 0, 1e6, &o->sentence_silence) && o->sentence_silence >= 0 &&
                  o->sentence_silence <= 60;
         } else if (!strcmp(a, "--seed")) {
-            ok = val && parse_ulong(val, &o->seed);
+            ok = val && cli_count(val, &o->seed);
         } else if (!strcmp(a, "--threads")) {
-            ok = val && parse_ulong(val, &n) && n >= 1 && n <= VX_MAX_THREADS;
+            ok = val && cli_count(val, &n) && n >= 1 && n <= VX_MAX_THREADS;
             o->threads = ok ? (int)n : 0;
         } else {
             takes = false;

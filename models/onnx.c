@@ -895,6 +895,12 @@ void vx_onnx_close(vx_onnx *m)
     free(m);
 }
 
+void vx_onnx_release_pages(const vx_onnx *m)
+{
+    if (m && m->map)
+        madvise(m->map, m->len, MADV_DONTNEED); /* private, never written: clean pages, refetched on use */
+}
+
 int64_t vx_onnx_ir_version(const vx_onnx *m) { return m->ir_version; }
 int64_t vx_onnx_opset(const vx_onnx *m) { return m->opset; }
 size_t vx_onnx_initializer_count(const vx_onnx *m) { return m->n_inits; }

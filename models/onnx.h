@@ -97,6 +97,12 @@ vx_onnx *vx_onnx_open_memory(const void *data, size_t len, const char *what);
 
 void vx_onnx_close(vx_onnx *m);
 
+/* Let the kernel drop the resident pages of a file opened with vx_onnx_open
+ * (a no-op for memory input): every pointer stays valid and reads the file
+ * again when touched. Call it once the tensors have been copied out, so that
+ * the file and the copies are not resident together. */
+void vx_onnx_release_pages(const vx_onnx *m);
+
 /* ModelProto.ir_version and the default domain's opset version (0 if absent). */
 int64_t vx_onnx_ir_version(const vx_onnx *m);
 int64_t vx_onnx_opset(const vx_onnx *m);

@@ -802,6 +802,7 @@ vx_piper_voice *vx_piper_import(const char *onnx_path, const char *json_path)
         vx_onnx_close(m);
         return NULL;
     }
+    vx_onnx_release_pages(m); /* the import has read what it needs; weights fault back in as used */
     v->onnx = m;
     return v;
 }

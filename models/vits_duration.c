@@ -210,8 +210,8 @@ static vx_tensor *flip2(vx_ctx *ctx, vx_tensor *z)
     return out;
 }
 
-vx_tensor *vits_duration_forward(vx_ctx *ctx, const vits_duration_predictor *d, vx_tensor *x,
-                                 vx_tensor *g, vx_tensor *noise)
+static vx_tensor *duration_forward(vx_ctx *ctx, const vits_duration_predictor *d, vx_tensor *x, vx_tensor *g,
+                                   vx_tensor *noise)
 {
     x = vits_conv_apply(ctx, &d->pre, x);                               /* [1, F, T] */
     if (g && d->cond.w)
@@ -224,4 +224,22 @@ vx_tensor *vits_duration_forward(vx_ctx *ctx, const vits_duration_predictor *d, 
     /* ElementwiseAffine in reverse: z = (z − m)·exp(−logs) */
     z = vx_mul(ctx, vx_sub(ctx, z, d->flow_m), vx_exp(ctx, vx_scale(ctx, d->flow_logs, -1.0f)));
     return vx_contiguous(ctx, vx_slice(ctx, z, 1, 0, 1, 1));           /* logw [1, 1, T] */
+}
+
+/* Runs in a scratch context freed at the end, so its intermediates (tens of
+ * MB for a long sentence: the spline flows work on [1, F, T] tensors) do not
+ * stay in `ctx` until the sentence's reset; only logw is kept. */
+vx_tensor *vits_duration_forward(vx_ctx *ctx, const vits_duration_predictor *d, vx_tensor *x,
+                                 vx_tensor *g, vx_tensor *noise)
+{
+    int64_t shape[3] = {1, 1, x ? x->shape[2] : 0};
+    vx_tensor *logw = x ? vx_new(ctx, VX_F32, 3, shape) : NULL;
+    vx_ctx *scratch = logw ? vits_scratch_new(ctx) : NULL;
+    if (!scratch)
+        return NULL;
+    vx_tensor *y = duration_forward(scratch, d, x, g, noise);
+    if (y)
+        memcpy(logw->data, y->data, sizeof(float) * (size_t)shape[2]);
+    vx_ctx_free(scratch);
+    return y ? logw : NULL;
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/kernels/vmath.h"
 #include "core/threads.h"
 #include "models/vits_internal.h"
 
@@ -37,22 +38,22 @@ vx_status vits_flow_load(const vits_source *src, const vx_vits_config *c, vits_f
         vits_coupling *cl = &f->layers[i];
         char p[96];
         snprintf(p, sizeof p, "flow.flows.%d.pre", 2 * i);
-        if (vits_conv_load(src, &cl->pre, p, C / 2, Hf, 1, 1, 1, true))
+        if (vits_conv_load_packed(src, &cl->pre, p, C / 2, Hf, 1, 1, true))
             return vx_last_status();
         snprintf(p, sizeof p, "flow.flows.%d.post", 2 * i);
-        if (vits_conv_load(src, &cl->post, p, Hf, C / 2, 1, 1, 1, true))
+        if (vits_conv_load_packed(src, &cl->post, p, Hf, C / 2, 1, 1, true))
             return vx_last_status();
         int dilation = 1;
         for (int l = 0; l < f->n_layers; l++) {
             snprintf(p, sizeof p, "flow.flows.%d.enc.in_layers.%d", 2 * i, l);
-            if (vits_conv_load(src, &cl->in_layers[l], p, Hf, 2 * Hf, c->flow_kernel_size, dilation, 1, true))
+            if (vits_conv_load_packed(src, &cl->in_layers[l], p, Hf, 2 * Hf, c->flow_kernel_size, dilation, true))
                 return vx_last_status();
             if (!vits_tile_fits(&cl->in_layers[l]))
                 return vx_fail(VX_ERR_UNSUPPORTED, "VITS voice %s: flow WaveNet layer %s is too wide for the tiles",
                                src->what, p);
             snprintf(p, sizeof p, "flow.flows.%d.enc.res_skip_layers.%d", 2 * i, l);
             int64_t out = l < f->n_layers - 1 ? 2 * Hf : Hf;
-            if (vits_conv_load(src, &cl->res_skip[l], p, Hf, out, 1, 1, 1, true))
+            if (vits_conv_load_packed(src, &cl->res_skip[l], p, Hf, out, 1, 1, true))
                 return vx_last_status();
             dilation *= c->flow_dilation_rate;
         }
@@ -73,12 +74,12 @@ typedef struct flow_buffers {
     float *acts;          /* [Hf, F]       */
     float *bias;          /* [2·Hf]        */
     float *gcond;         /* [2·Hf·layers] */
-    float *act, *col;     /* VITS_TILE_FLOATS each */
+    float *act;           /* VITS_TILE_FLOATS      */
 } flow_buffers;
 
 /* acts = tanh(a[:Hf]) · σ(a[Hf:]) row by row (ref: WaveNet gated activation). */
 typedef struct gate_job {
-    const float *a;
+    float *a; /* its sigmoid half is overwritten */
     float *acts;
     int64_t Hf, F;
 } gate_job;
@@ -87,10 +88,10 @@ static void gate_rows(void *arg, int64_t c0, int64_t c1, int tid)
 {
     const gate_job *j = arg;
     for (int64_t c = c0; c < c1; c++) {
-        const float *t = j->a + c * j->F, *s = j->a + (j->Hf + c) * j->F;
-        float *out = j->acts + c * j->F;
-        for (int64_t i = 0; i < j->F; i++)
-            out[i] = tanhf(t[i]) * (1.0f / (1.0f + expf(-s[i])));
+        float *t = j->a + c * j->F, *s = j->a + (j->Hf + c) * j->F, *out = j->acts + c * j->F;
+        vx_vunary_impl(0, VX_VSIGMOID, s, s, j->F, 0.0f, 0.0f);
+        vx_vunary_impl(0, VX_VTANH, t, out, j->F, 0.0f, 0.0f);
+        vx_vbinary_impl(0, VX_VMUL, out, 1, s, 1, out, j->F);
     }
 }
 
@@ -106,7 +107,7 @@ static void wavenet(const vits_coupling *cl, int layers, int64_t Hf, int64_t F, 
         for (int64_t c = 0; c < 2 * Hf; c++)
             b->bias[c] = ((const float *)in->b->data)[c] + (has_g ? b->gcond[2 * Hf * l + c] : 0.0f);
         vits_init_output(b->a, b->bias, NULL, 2 * Hf, F, false);
-        vits_conv_accumulate(in, b->h, F, 1.0f, 1.0f, b->a, b->act, b->col);
+        vits_conv_accumulate(in, b->h, F, 1.0f, 1.0f, b->a, b->act);
         gate_job gate = {b->a, b->acts, Hf, F};
         vx_parallel_for(Hf, 4, gate_rows, &gate);
         const float *rs_bias = rs->b->data;
@@ -142,7 +143,7 @@ vx_tensor *vits_flow_reverse(vx_ctx *ctx, const vits_flow *f, vx_tensor *z_p, vx
     if (!z_p || (g && !gc))
         return NULL;
     int64_t C = f->channels, half = C / 2, Hf = f->hidden, F = z_p->shape[2], L = f->n_layers;
-    size_t floats = (size_t)(2 * C * F + 2 * Hf * F + 2 * Hf * F + Hf * F + 2 * Hf + 2 * Hf * L + 2 * VITS_TILE_FLOATS);
+    size_t floats = (size_t)(2 * C * F + 2 * Hf * F + 2 * Hf * F + Hf * F + 2 * Hf + 2 * Hf * L + VITS_TILE_FLOATS);
     float *pool = vx_arena_alloc(ctx, sizeof(float) * floats);
     vx_tensor *out = vx_new(ctx, VX_F32, 3, z_p->shape);
     if (!pool || !out)
@@ -157,7 +158,6 @@ vx_tensor *vits_flow_reverse(vx_ctx *ctx, const vits_flow *f, vx_tensor *z_p, vx
     b.bias = b.acts + Hf * F;
     b.gcond = b.bias + 2 * Hf;
     b.act = b.gcond + 2 * Hf * L;
-    b.col = b.act + VITS_TILE_FLOATS;
     memcpy(b.x, z_p->data, sizeof(float) * (size_t)(C * F));
     for (int i = f->n_flows - 1; i >= 0; i--) {
         const vits_coupling *cl = &f->layers[i];

@@ -12,6 +12,7 @@
 #ifndef VX_VITS_INTERNAL_H
 #define VX_VITS_INTERNAL_H
 
+#include "core/kernels/gemm.h"
 #include "models/vits.h"
 #include "nn/safetensors.h"
 
@@ -35,23 +36,44 @@ typedef struct vits_source {
 vx_tensor *vits_weight(const vits_source *src, int ndim, const int64_t *shape, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* A 1-D convolution: weight [Cout, Cin/groups, K] (ConvTranspose: [Cin, Cout, K]), bias [Cout] or NULL. */
+/* A 1-D convolution: weight [Cout, Cin/groups, K] (ConvTranspose: [Cin, Cout, K]),
+ * bias [Cout] or NULL. The convolutions of the fused kernels below keep their
+ * weight only packed for the GEMM (w NULL, pk set; no second copy); the
+ * others keep w for the op API. */
 typedef struct vits_conv {
     vx_tensor *w, *b;
+    int64_t cout, cin, kernel;       /* cin per group (ConvTranspose: its input) */
     int stride, pad, dilation, groups;
+    vx_gemm_packed pk;               /* W as [Cout, Cin·K] (ConvTranspose: Wᵀ as */
+                                     /* [Cout·K, Cin]), or empty                 */
 } vits_conv;
 
 /* Load "<prefix>.weight" [cout, cin/groups, k] and, when with_bias, "<prefix>.bias" [cout]. */
 vx_status vits_conv_load(const vits_source *src, vits_conv *c, const char *prefix, int64_t cin,
                          int64_t cout, int64_t k, int dilation, int groups, bool with_bias);
 
+/* The same (groups 1), the weight packed for vits_conv_accumulate and
+ * vits_pointwise_accumulate instead of kept. */
+vx_status vits_conv_load_packed(const vits_source *src, vits_conv *c, const char *prefix, int64_t cin,
+                                int64_t cout, int64_t k, int dilation, bool with_bias);
+
+/* A ConvTranspose: "<prefix>.weight" [cin, cout, k] packed as its transpose
+ * [cout·k, cin] (rows ordered (co, k)), and "<prefix>.bias" [cout]. */
+vx_status vits_upsample_load_packed(const vits_source *src, vits_conv *c, const char *prefix, int64_t cin,
+                                    int64_t cout, int64_t k, int stride, int pad);
+
 /* "Same" convolution of x [1, Cin, T] -> [1, Cout, T] (odd kernels: pad dilation·(K−1)/2). */
 vx_tensor *vits_conv_apply(vx_ctx *ctx, const vits_conv *c, vx_tensor *x);
 
+/* A context for the intermediates of one part of a sentence, freed (or
+ * reset) as soon as its result is copied out: grad off, ctx's kernel mode. */
+vx_ctx *vits_scratch_new(const vx_ctx *ctx);
+
 /* --- inference kernels (vits_kernels.c), on contiguous [C, T] float rows ------- */
 
-/* Floats in one im2col column tile and in its activated input window (≈ 2 MiB each). */
+/* Floats in one activated input window and in one ConvTranspose column tile (≈ 2 MiB each). */
 #define VITS_TILE_FLOATS (1 << 19)
+#define VITS_MAX_KERNEL 32
 
 /* True when conv c ("same", stride 1) can run with tiles of >= 16 columns. */
 bool vits_tile_fits(const vits_conv *c);
@@ -67,12 +89,12 @@ static inline float vits_activate(float x, float scale, float slope)
 void vits_init_output(float *y, const float *bias, const float *res, int64_t C, int64_t T, bool accumulate);
 
 /* y [Cout, T] += W · im2col(act(x)) for x [Cin, T], act = vits_activate(·, scale,
- * slope), "same" padding, stride 1, groups 1; y already holds the bias and any
- * residual. act and col are scratch of VITS_TILE_FLOATS each. */
+ * slope), "same" padding, stride 1, groups 1, c packed; y already holds the
+ * bias and any residual. act is scratch of VITS_TILE_FLOATS. */
 void vits_conv_accumulate(const vits_conv *c, const float *x, int64_t T, float scale, float slope, float *y,
-                          float *act, float *col);
+                          float *act);
 
-/* y [rows, T] += alpha · W[row0 : row0+rows] · x for a 1×1 conv c, x [Cin, T]. */
+/* y [rows, T] += alpha · W[row0 : row0+rows] · x for a packed 1×1 conv c, x [Cin, T]. */
 void vits_pointwise_accumulate(const vits_conv *c, int64_t row0, int64_t rows, const float *x, int64_t T,
                                float alpha, float *y);
 

@@ -7,25 +7,26 @@
 #include <string.h>
 
 #include "core/kernels/gemm.h"
+#include "core/kernels/im2col.h"
 #include "core/threads.h"
 #include "models/vits_internal.h"
 
 bool vits_tile_fits(const vits_conv *c)
 {
-    int64_t cin = c->w->shape[1], K = c->w->shape[2];
-    return cin * K * 16 <= VITS_TILE_FLOATS && cin * ((K - 1) * c->dilation + 16) <= VITS_TILE_FLOATS;
+    return c->kernel <= VITS_MAX_KERNEL && c->cin * ((c->kernel - 1) * c->dilation + 16) <= VITS_TILE_FLOATS;
 }
 
 /* One column tile [t0, t0 + nt) of a stride-1 convolution's input, activated:
- * first the window of x the tile reads, act[c, i] = act(x[c, t0 − pad + i])
- * (0 outside [0, T)), i < nt + (K−1)·dilation; then
- * col[(c·K + k), t] = act[c, t + k·dilation]. */
-typedef struct im2col_job {
+ * the window of x the tile reads, act[c, i] = act(x[c, t0 − pad + i])
+ * (0 outside [0, T)), i < nt + (K−1)·dilation. The GEMM reads it through a
+ * tap operand (core/kernels/im2col.h): column t of im2col is
+ * act[c, t + k·dilation], packed straight from the window. */
+typedef struct window_job {
     const float *x;
-    int64_t T, K, pad, dilation, t0, nt;
+    int64_t T, width, start;
     float scale, slope;
-    float *act, *col;
-} im2col_job;
+    float *act;
+} window_job;
 
 /* The row loops below run in blocks of 8 with a scalar tail: that shape is
  * what GCC vectorises at -O2 (its "very cheap" cost model skips loops whose
@@ -45,36 +46,35 @@ static void activate_span(float *restrict dst, const float *restrict src, int64_
         dst[i] = vits_activate(src[i], scale, slope);
 }
 
-static void im2col_rows(void *arg, int64_t c0, int64_t c1, int tid)
+static void window_rows(void *arg, int64_t c0, int64_t c1, int tid)
 {
-    const im2col_job *j = arg;
-    int64_t width = j->nt + (j->K - 1) * j->dilation, start = j->t0 - j->pad;
-    int64_t lo = start < 0 ? -start : 0, hi = j->T - start < width ? j->T - start : width; /* inside x */
-    hi = hi < lo ? lo : hi;
+    const window_job *j = arg;
+    int64_t lo = j->start < 0 ? -j->start : 0, hi = j->T - j->start < j->width ? j->T - j->start : j->width;
+    hi = hi < lo ? lo : hi; /* [lo, hi): inside x */
     for (int64_t c = c0; c < c1; c++) {
-        const float *row = j->x + c * j->T;
-        float *act = j->act + c * width;
+        float *act = j->act + c * j->width;
         for (int64_t i = 0; i < lo; i++)
             act[i] = 0.0f;
-        activate_span(act + lo, row + start + lo, hi - lo, j->scale, j->slope);
-        for (int64_t i = hi; i < width; i++)
+        activate_span(act + lo, j->x + c * j->T + j->start + lo, hi - lo, j->scale, j->slope);
+        for (int64_t i = hi; i < j->width; i++)
             act[i] = 0.0f;
-        for (int64_t k = 0; k < j->K; k++)
-            memcpy(j->col + (c * j->K + k) * j->nt, act + k * j->dilation, sizeof(float) * (size_t)j->nt);
     }
 }
 
 void vits_conv_accumulate(const vits_conv *c, const float *x, int64_t T, float scale, float slope, float *y,
-                            float *act, float *col)
+                          float *act)
 {
-    int64_t cout = c->w->shape[0], cin = c->w->shape[1], K = c->w->shape[2], rows = cin * K;
-    int64_t halo = (K - 1) * c->dilation;
-    int64_t nt_max = VITS_TILE_FLOATS / rows < VITS_TILE_FLOATS / cin - halo ? VITS_TILE_FLOATS / rows : VITS_TILE_FLOATS / cin - halo;
+    int64_t halo = (c->kernel - 1) * c->dilation, nt_max = VITS_TILE_FLOATS / c->cin - halo;
+    int64_t offset[VITS_MAX_KERNEL];
+    for (int64_t k = 0; k < c->kernel; k++)
+        offset[k] = k * c->dilation;
     for (int64_t t0 = 0; t0 < T; t0 += nt_max) {
         int64_t nt = T - t0 < nt_max ? T - t0 : nt_max;
-        im2col_job job = {x, T, K, c->pad, c->dilation, t0, nt, scale, slope, act, col};
-        vx_parallel_for(cin, 8, im2col_rows, &job);
-        vx_sgemm(false, false, cout, nt, rows, 1.0f, c->w->data, rows, col, nt, 1.0f, y + t0, T);
+        window_job job = {x, T, nt + halo, t0 - c->pad, scale, slope, act};
+        vx_parallel_for(c->cin, 8, window_rows, &job);
+        vx_tap_view taps = {act, job.width, job.width, c->kernel, 1, offset};
+        vx_gemm_operand col = vx_tap_operand(&taps); /* [Cin·K, nt] */
+        vx_sgemm_packed(&c->pk, 0, c->cout, nt, &col, 1.0f, y + t0, T);
     }
 }
 
@@ -142,6 +142,7 @@ void vits_init_output(float *y, const float *bias, const float *res, int64_t C, 
 void vits_pointwise_accumulate(const vits_conv *c, int64_t row0, int64_t rows, const float *x, int64_t T,
                                float alpha, float *y)
 {
-    int64_t cin = c->w->shape[1];
-    vx_sgemm(false, false, rows, T, cin, alpha, (const float *)c->w->data + row0 * cin, cin, x, T, 1.0f, y, T);
+    vx_gemm_operand xs = vx_gemm_strided(x, T, false); /* [Cin, T] */
+    xs.scale = alpha;
+    vx_sgemm_packed(&c->pk, row0, rows, T, &xs, 1.0f, y, T);
 }

@@ -147,11 +147,9 @@ vx_tensor *vits_text_encoder_forward(vx_ctx *ctx, const vits_text_encoder *e, vx
         return NULL;
     int64_t shape[3] = {1, e->hidden, x->shape[1]};
     x = vx_reshape(ctx, x, 3, shape);                                                        /* [1, H, T] */
-    vx_ctx *scratch = x ? vx_ctx_new((vx_ctx_opts){.arena_chunk_bytes = 1 << 16}) : NULL;
+    vx_ctx *scratch = x ? vits_scratch_new(ctx) : NULL;
     if (!scratch)
         return NULL;
-    vx_set_grad_enabled(scratch, false);
-    vx_set_reference(scratch, vx_reference(ctx));
     size_t bytes = sizeof(float) * (size_t)vx_numel(x);
     for (int i = 0; i < e->n_layers && x; i++) {
         vx_tensor *y = encoder_layer(scratch, e, &e->layers[i], x); /* [1, H, T] in scratch */

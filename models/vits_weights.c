@@ -1,8 +1,10 @@
 /* vits_weights.c — VITS weight lookup by PyTorch name from an imported Piper
- * voice or a voxc safetensors file, with shape checks, plus the small shared
- * layers (convolution and channel LayerNorm wrappers). */
+ * voice or a voxc safetensors file, with shape checks; weights copied for the
+ * op API or packed once for the fused GEMM kernels; the small shared layers
+ * (convolution and channel LayerNorm wrappers) and scratch contexts. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "models/vits_internal.h"
@@ -17,6 +19,53 @@ static const char *shape_text(char *buf, size_t size, int ndim, const int64_t *s
     return buf;
 }
 
+/* A weight found by name with its shape checked. */
+typedef struct found_weight {
+    const float *f32;          /* imported Piper voice: aligned floats       */
+    const vx_st_entry *entry;  /* safetensors: raw bytes, maybe unaligned    */
+    int ndim;
+    int64_t shape[VX_MAX_DIMS];
+} found_weight;
+
+static vx_status find_weight(const vits_source *src, int ndim, const int64_t *shape, const char *name,
+                             found_weight *fw)
+{
+    int have_ndim = 0;
+    int64_t have[VX_ONNX_MAX_DIMS] = {0};
+    *fw = (found_weight){0};
+    if (src->piper) {
+        const vx_piper_weight *w = vx_piper_find(src->piper, name);
+        if (w) {
+            have_ndim = w->ndim;
+            memcpy(have, w->shape, sizeof(int64_t) * (size_t)w->ndim);
+            fw->f32 = w->data;
+        }
+    } else {
+        fw->entry = vx_st_find(src->st, name);
+        if (fw->entry) {
+            have_ndim = fw->entry->ndim;
+            memcpy(have, fw->entry->shape, sizeof(int64_t) * (size_t)fw->entry->ndim);
+        }
+    }
+    if (!fw->f32 && !fw->entry)
+        return vx_fail(VX_ERR_FORMAT, "VITS voice %s lacks weight '%s' (is it a Piper VITS voice?)", src->what, name);
+    if (fw->entry && fw->entry->dtype != VX_F32) /* voxc-convert writes F32 */
+        return vx_fail(VX_ERR_FORMAT, "VITS voice %s: weight '%s' is %s, expected F32 (re-run voxc-convert piper)",
+                       src->what, name, vx_dtype_name(fw->entry->dtype));
+    bool ok = have_ndim == ndim && ndim <= VX_MAX_DIMS;
+    for (int i = 0; ok && i < ndim; i++)
+        ok = shape[i] < 0 || shape[i] == have[i];
+    if (!ok) {
+        char want_s[96], have_s[96];
+        return vx_fail(VX_ERR_FORMAT, "VITS voice %s: weight '%s' has shape %s, expected %s", src->what, name,
+                       shape_text(have_s, sizeof have_s, have_ndim, have),
+                       shape_text(want_s, sizeof want_s, ndim, shape));
+    }
+    fw->ndim = ndim;
+    memcpy(fw->shape, have, sizeof(int64_t) * (size_t)ndim);
+    return VX_OK;
+}
+
 vx_tensor *vits_weight(const vits_source *src, int ndim, const int64_t *shape, const char *fmt, ...)
 {
     char name[VX_PIPER_NAME_MAX];
@@ -24,49 +73,44 @@ vx_tensor *vits_weight(const vits_source *src, int ndim, const int64_t *shape, c
     va_start(ap, fmt);
     vsnprintf(name, sizeof name, fmt, ap);
     va_end(ap);
-
-    int have_ndim = 0;
-    int64_t have[VX_ONNX_MAX_DIMS] = {0};
-    const float *f32 = NULL;
-    const vx_st_entry *entry = NULL;
-    if (src->piper) {
-        const vx_piper_weight *w = vx_piper_find(src->piper, name);
-        if (w) {
-            have_ndim = w->ndim;
-            memcpy(have, w->shape, sizeof(int64_t) * (size_t)w->ndim);
-            f32 = w->data;
-        }
-    } else {
-        entry = vx_st_find(src->st, name);
-        if (entry) {
-            have_ndim = entry->ndim;
-            memcpy(have, entry->shape, sizeof(int64_t) * (size_t)entry->ndim);
-        }
-    }
-    if (!f32 && !entry)
-        return vx_fail_null(VX_ERR_FORMAT, "VITS voice %s lacks weight '%s' (is it a Piper VITS voice?)",
-                            src->what, name);
-    if (entry && entry->dtype != VX_F32) /* voxc-convert writes F32 */
-        return vx_fail_null(VX_ERR_FORMAT, "VITS voice %s: weight '%s' is %s, expected F32 (re-run voxc-convert piper)",
-                            src->what, name, vx_dtype_name(entry->dtype));
-    bool ok = have_ndim == ndim && ndim <= VX_MAX_DIMS;
-    for (int i = 0; ok && i < ndim; i++)
-        ok = shape[i] < 0 || shape[i] == have[i];
-    if (!ok) {
-        char want_s[96], have_s[96];
-        return vx_fail_null(VX_ERR_FORMAT, "VITS voice %s: weight '%s' has shape %s, expected %s",
-                            src->what, name, shape_text(have_s, sizeof have_s, have_ndim, have),
-                            shape_text(want_s, sizeof want_s, ndim, shape));
-    }
-    vx_tensor *t = vx_param(src->ctx, name, VX_F32, ndim, have, false);
+    found_weight fw;
+    if (find_weight(src, ndim, shape, name, &fw))
+        return NULL;
+    vx_tensor *t = vx_param(src->ctx, name, VX_F32, ndim, fw.shape, false);
     if (!t)
         return NULL;
-    if (f32) {
-        memcpy(t->data, f32, sizeof(float) * (size_t)vx_numel(t));
-        return t;
-    }
-    memcpy(t->data, entry->data, entry->nbytes); /* may be unaligned in the file */
+    if (fw.f32)
+        memcpy(t->data, fw.f32, sizeof(float) * (size_t)vx_numel(t));
+    else
+        memcpy(t->data, fw.entry->data, fw.entry->nbytes); /* may be unaligned in the file */
     return t;
+}
+
+/* Pack weight "<prefix>.weight" (shape checked) as the GEMM's left operand:
+ * M×K rows of the matrix stored [M, K] (trans) or [K, M] (not trans). */
+static vx_status packed_weight(const vits_source *src, const char *prefix, int ndim, const int64_t *shape,
+                               int64_t M, int64_t K, bool trans, vx_gemm_packed *out)
+{
+    char name[VX_PIPER_NAME_MAX];
+    snprintf(name, sizeof name, "%s.weight", prefix);
+    found_weight fw;
+    if (find_weight(src, ndim, shape, name, &fw))
+        return vx_last_status();
+    const float *data = fw.f32;
+    float *aligned = NULL;
+    if (!data) { /* safetensors data need not be float-aligned */
+        if (!(aligned = malloc(fw.entry->nbytes + 1)))
+            return vx_fail(VX_ERR_OOM, "VITS voice %s: out of memory reading '%s'", src->what, name);
+        memcpy(aligned, fw.entry->data, fw.entry->nbytes);
+        data = aligned;
+    }
+    float *buf = vx_persistent_alloc(src->ctx, sizeof(float) * (size_t)vx_gemm_packed_floats(M, K));
+    if (buf) {
+        vx_gemm_operand at = vx_gemm_strided(data, trans ? K : M, trans);
+        vx_gemm_pack(out, M, K, &at, buf);
+    }
+    free(aligned);
+    return buf ? VX_OK : vx_last_status();
 }
 
 vx_status vits_conv_load(const vits_source *src, vits_conv *c, const char *prefix, int64_t cin,
@@ -79,11 +123,55 @@ vx_status vits_conv_load(const vits_source *src, vits_conv *c, const char *prefi
     c->b = NULL;
     if (with_bias && !(c->b = vits_weight(src, 1, bshape, "%s.bias", prefix)))
         return vx_last_status();
-    c->stride = 1;
-    c->dilation = dilation;
-    c->groups = groups;
-    c->pad = dilation * (int)(c->w->shape[2] - 1) / 2;
+    *c = (vits_conv){c->w, c->b, cout, cin / groups, c->w->shape[2], 1, dilation * (int)(c->w->shape[2] - 1) / 2,
+                     dilation, groups, {0}};
     return VX_OK;
+}
+
+vx_status vits_conv_load_packed(const vits_source *src, vits_conv *c, const char *prefix, int64_t cin,
+                                int64_t cout, int64_t k, int dilation, bool with_bias)
+{
+    int64_t wshape[3] = {cout, cin, k}, bshape[1] = {cout};
+    if (k < 0) { /* any kernel size: take the file's */
+        char name[VX_PIPER_NAME_MAX];
+        snprintf(name, sizeof name, "%s.weight", prefix);
+        found_weight fw;
+        if (find_weight(src, 3, wshape, name, &fw))
+            return vx_last_status();
+        k = wshape[2] = fw.shape[2];
+    }
+    *c = (vits_conv){.cout = cout, .cin = cin, .kernel = k, .stride = 1, .dilation = dilation, .groups = 1,
+                     .pad = dilation * (int)(k - 1) / 2};
+    if (k < 1 || k > VITS_MAX_KERNEL)
+        return vx_fail(VX_ERR_UNSUPPORTED, "VITS voice %s: %s has kernel size %lld (1 to %d supported)", src->what,
+                       prefix, (long long)k, VITS_MAX_KERNEL);
+    if (packed_weight(src, prefix, 3, wshape, cout, cin * k, true, &c->pk))
+        return vx_last_status();
+    if (with_bias && !(c->b = vits_weight(src, 1, bshape, "%s.bias", prefix)))
+        return vx_last_status();
+    return VX_OK;
+}
+
+vx_status vits_upsample_load_packed(const vits_source *src, vits_conv *c, const char *prefix, int64_t cin,
+                                    int64_t cout, int64_t k, int stride, int pad)
+{
+    int64_t wshape[3] = {cin, cout, k}, bshape[1] = {cout};
+    *c = (vits_conv){.cout = cout, .cin = cin, .kernel = k, .stride = stride, .pad = pad, .dilation = 1,
+                     .groups = 1};
+    if (packed_weight(src, prefix, 3, wshape, cout * k, cin, false, &c->pk) ||
+        !(c->b = vits_weight(src, 1, bshape, "%s.bias", prefix)))
+        return vx_last_status();
+    return VX_OK;
+}
+
+vx_ctx *vits_scratch_new(const vx_ctx *ctx)
+{
+    vx_ctx *scratch = vx_ctx_new((vx_ctx_opts){.arena_chunk_bytes = 1 << 16});
+    if (scratch) {
+        vx_set_grad_enabled(scratch, false);
+        vx_set_reference(scratch, vx_reference(ctx));
+    }
+    return scratch;
 }
 
 vx_tensor *vits_conv_apply(vx_ctx *ctx, const vits_conv *c, vx_tensor *x)

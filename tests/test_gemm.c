@@ -2,6 +2,7 @@
  * shapes with ragged tails, all four transpose combinations, leading
  * dimensions larger than the matrix, and alpha/beta. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/kernels/gemm.h"
 #include "core/threads.h"
@@ -143,6 +144,58 @@ START_TEST(gemm_is_bit_identical_for_any_thread_count)
 }
 END_TEST
 
+/* A packed once gives the same bits as packing it per product, for every
+ * version, row ranges that start on a strip or not, beta 0 and 1, a scaled
+ * B, and 1–3 threads; K spans several KC blocks. */
+START_TEST(gemm_with_prepacked_a_matches_the_unpacked_product)
+{
+    gemm_shape s = {100, 700, 600};
+    float *a = malloc(sizeof(float) * (size_t)(s.m * s.k));
+    float *b = malloc(sizeof(float) * (size_t)(s.k * s.n));
+    float *c0 = malloc(sizeof(float) * (size_t)(s.m * s.n));
+    float *c1 = malloc(sizeof(float) * (size_t)(s.m * s.n));
+    vx_rng r;
+    vx_rng_init(&r, 11);
+    fill(&r, a, s.m * s.k);
+    fill(&r, b, s.k * s.n);
+    const int64_t ranges[][2] = {{0, 100}, {24, 48}, {5, 30}, {96, 4}};
+    for (int impl = 2; impl <= 4; impl++) {
+        if (!vx_sgemm_impl_supported(impl))
+            continue;
+        vx_sgemm_set_impl(impl);
+        vx_gemm_operand at = vx_gemm_strided(a, s.k, true), bo = vx_gemm_strided(b, s.n, false);
+        bo.scale = -0.5f;
+        vx_gemm_packed pk;
+        size_t bytes = sizeof(float) * (size_t)vx_gemm_packed_floats(s.m, s.k);
+        float *buf = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+        vx_gemm_pack(&pk, s.m, s.k, &at, buf);
+        ck_assert_int_eq(pk.impl, impl);
+        for (int q = 0; q < 4; q++)
+            for (int t = 1; t <= 3; t++)
+                for (int beta = 0; beta <= 1; beta++) {
+                    int64_t row0 = ranges[q][0], rows = ranges[q][1];
+                    vx_threads_set(t);
+                    fill(&r, c0, s.m * s.n);
+                    for (int64_t i = 0; i < s.m * s.n; i++)
+                        c1[i] = c0[i];
+                    vx_gemm_operand sub = vx_gemm_strided(a + row0 * s.k, s.k, true);
+                    vx_sgemm_operands(rows, s.n, s.k, &sub, &bo, (float)beta, c0, s.n);
+                    vx_sgemm_packed(&pk, row0, rows, s.n, &bo, (float)beta, c1, s.n);
+                    ck_assert_msg(!memcmp(c0, c1, sizeof(float) * (size_t)(s.m * s.n)),
+                                  "impl %d rows [%lld, +%lld) threads %d beta %d differ", impl,
+                                  (long long)row0, (long long)rows, t, beta);
+                }
+        free(buf);
+    }
+    vx_threads_set(0);
+    vx_sgemm_set_impl(0);
+    free(a);
+    free(b);
+    free(c0);
+    free(c1);
+}
+END_TEST
+
 Suite *suite_gemm(void)
 {
     Suite *s = suite_create("gemm");
@@ -153,6 +206,7 @@ Suite *suite_gemm(void)
     tcase_add_test(tc, gemm_with_k_zero_scales_c_by_beta);
     tcase_add_test(tc, gemm_versions_are_named_and_auto_is_supported);
     tcase_add_test(tc, gemm_is_bit_identical_for_any_thread_count);
+    tcase_add_test(tc, gemm_with_prepacked_a_matches_the_unpacked_product);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -213,6 +213,10 @@ typedef struct gemm_job {
      * thread packs its own. */
     const float *shared;
     int64_t pad; /* M or N rounded up to the strip width */
+    /* A packed once (vx_gemm_pack): rows a_row0 + i of block pc at
+     * a_packed + pc·a_pad + (a_row0 + i)·kc; NULL: A is packed here. */
+    const float *a_packed;
+    int64_t a_pad, a_row0;
 } gemm_job;
 
 /* The oracle through the operand interface: both operands packed whole,
@@ -277,7 +281,9 @@ static void sgemm_blocked(const gemm_job *j, int64_t i0, int64_t i1, int64_t j0,
                 j->b->pack(j->b, jc, nc, pc, kc, kd->nr, bp);
             for (int64_t ic = i0; ic < i1; ic += MC) {
                 int64_t mc = min64(i1 - ic, MC);
-                if (j->shared && !j->by_rows)
+                if (j->a_packed)
+                    as0 = j->a_packed + pc * j->a_pad + (j->a_row0 + ic) * kc;
+                else if (j->shared && !j->by_rows)
                     as0 = j->shared + pc * j->pad + ic * kc;
                 else
                     j->at->pack(j->at, ic, mc, pc, kc, kd->mr, ap);
@@ -332,12 +338,20 @@ static void scale_c(float *C, int64_t ldc, int64_t M, int64_t N, float beta)
             C[i * ldc + c] *= beta;
 }
 
-static void run_operands(int impl, int64_t M, int64_t N, int64_t K, const vx_gemm_operand *at,
-                         const vx_gemm_operand *b, float beta, float *C, int64_t ldc)
+/* C = op(A)·B + beta·C; `packed` (or NULL) is A already packed for `impl`,
+ * its rows from row0 on, and `at` a view of the same matrix. */
+static void run_packed(int impl, int64_t M, int64_t N, int64_t K, const vx_gemm_operand *at,
+                       const vx_gemm_operand *b, float beta, float *C, int64_t ldc,
+                       const vx_gemm_packed *packed, int64_t row0)
 {
     if (beta != 0.0f && beta != 1.0f)
         scale_c(C, ldc, M, N, beta);
     gemm_job job = {kernel_for(impl), M, N, K, at, b, C, ldc, beta == 0.0f, false};
+    if (packed) {
+        job.a_packed = packed->data;
+        job.a_pad = packed->pad;
+        job.a_row0 = row0;
+    }
     if (impl == 1) {
         if (sgemm_naive_operands(&job))
             return;
@@ -355,19 +369,25 @@ static void run_operands(int impl, int64_t M, int64_t N, int64_t K, const vx_gem
      * is larger to pack: rows when M > N (B is repacked), columns otherwise
      * (A is repacked), unless the split dimension is too narrow to share. */
     bool rows_ok = M >= 4 * (int64_t)threads * job.kd.mr;
-    job.by_rows = N < 4 * (int64_t)threads * job.kd.nr || (M > N && rows_ok);
+    job.by_rows = N < 4 * (int64_t)threads * job.kd.nr || (M > N && rows_ok && !packed);
     int64_t n = job.by_rows ? M : N;
     int64_t grain = job.by_rows ? job.kd.mr : job.kd.nr;
     /* ...or better, pack that operand once, the threads sharing the work
      * (worth the extra hand-off to the pool only for larger products) */
     job.pad = job.by_rows ? round_up(N, job.kd.nr) : round_up(M, job.kd.mr);
-    if (flops >= SHARED_MIN_FLOPS && K * job.pad <= SHARED_MAX_FLOATS &&
+    if (flops >= SHARED_MIN_FLOPS && K * job.pad <= SHARED_MAX_FLOATS && (job.by_rows || !packed) &&
         (job.shared = shared_panel((size_t)(K * job.pad)))) {
         int64_t span = job.by_rows ? NC : MC, extent = job.by_rows ? N : M;
         int64_t blocks = (K + KC - 1) / KC * ((extent + span - 1) / span);
         vx_parallel_for(blocks, 1, pack_shared, &job);
     }
     vx_parallel_for(n, grain, gemm_slice, &job);
+}
+
+static void run_operands(int impl, int64_t M, int64_t N, int64_t K, const vx_gemm_operand *at,
+                         const vx_gemm_operand *b, float beta, float *C, int64_t ldc)
+{
+    run_packed(impl, M, N, K, at, b, beta, C, ldc, NULL, 0);
 }
 
 static int resolve(int impl)
@@ -426,4 +446,73 @@ void vx_sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, co
               int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc)
 {
     vx_sgemm_impl(default_impl, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+/* --- a left operand packed once ---------------------------------------------- */
+
+/* The rows of a packed A seen again as a K×M operand (element (k, i) =
+ * A[row0 + i, k]), for the oracle and for rows that do not start a strip. */
+typedef struct packed_view {
+    const vx_gemm_packed *a;
+    int64_t row0;
+} packed_view;
+
+static void pack_from_packed(const vx_gemm_operand *op, int64_t j0, int64_t nc, int64_t p0,
+                             int64_t kc, int width, float *dst)
+{
+    const packed_view *v = op->view;
+    const vx_gemm_packed *a = v->a;
+    for (int64_t s = 0; s < round_up(nc, width); s++) {
+        float *strip = dst + s / width * width * kc + s % width;
+        int64_t i = v->row0 + j0 + s;
+        for (int64_t k = 0; k < kc; k++) {
+            int64_t kk = p0 + k, pc = kk / KC * KC, depth = min64(a->K - pc, KC);
+            strip[k * width] = s < nc ? a->data[pc * a->pad + i / a->mr * a->mr * depth +
+                                                (kk - pc) * a->mr + i % a->mr]
+                                      : 0.0f;
+        }
+    }
+}
+
+/* The version packed products use: the one in use, or the scalar blocked
+ * layout for the oracle (which packs nothing). */
+static kernel_desc packing_kernel(int *impl)
+{
+    *impl = resolve(default_impl);
+    *impl = *impl == 1 ? 2 : *impl;
+    return kernel_for(*impl);
+}
+
+int64_t vx_gemm_packed_floats(int64_t M, int64_t K)
+{
+    int impl;
+    kernel_desc kd = packing_kernel(&impl);
+    return M > 0 && K > 0 ? round_up(M, kd.mr) * K : 0;
+}
+
+void vx_gemm_pack(vx_gemm_packed *out, int64_t M, int64_t K, const vx_gemm_operand *at, float *buf)
+{
+    int impl;
+    kernel_desc kd = packing_kernel(&impl);
+    int64_t pad = round_up(M, kd.mr);
+    for (int64_t pc = 0; pc < K; pc += KC)
+        for (int64_t ic = 0; ic < M; ic += MC) {
+            int64_t kc = min64(K - pc, KC), mc = min64(M - ic, MC);
+            at->pack(at, ic, mc, pc, kc, kd.mr, buf + pc * pad + ic * kc);
+        }
+    *out = (vx_gemm_packed){impl, kd.mr, M, K, pad, M > 0 && K > 0 ? buf : NULL};
+}
+
+void vx_sgemm_packed(const vx_gemm_packed *a, int64_t row0, int64_t rows, int64_t N,
+                     const vx_gemm_operand *b, float beta, float *C, int64_t ldc)
+{
+    if (rows <= 0 || N <= 0)
+        return;
+    packed_view pv = {a, row0};
+    vx_gemm_operand at = {.pack = pack_from_packed, .scale = 1.0f, .view = &pv};
+    if (a->K <= 0 || !a->data) {
+        vx_sgemm_operands(rows, N, 0, &at, b, beta, C, ldc);
+        return;
+    }
+    run_packed(a->impl, rows, N, a->K, &at, b, beta, C, ldc, row0 % a->mr ? NULL : a, row0);
 }

@@ -67,6 +67,34 @@ vx_gemm_operand vx_gemm_strided(const float *data, int64_t ld, bool trans);
 void vx_sgemm_operands(int64_t M, int64_t N, int64_t K, const vx_gemm_operand *at,
                        const vx_gemm_operand *b, float beta, float *C, int64_t ldc);
 
+/* --- a left operand packed once ---------------------------------------------
+ * Weights multiply many right operands; packing them once in the driver's
+ * layout (for the micro-kernel of the version in use when packed) takes the
+ * packing of A out of every product. Row r (a multiple of MR) of K-block p
+ * starts at data + p·KC·pad + r·kc, kc being that block's depth. Products
+ * with a packed A give the same bits as vx_sgemm_operands with that version. */
+typedef struct vx_gemm_packed {
+    int impl;           /* the lab version whose layout this is (2..5)     */
+    int mr;             /* its micro-kernel's rows                          */
+    int64_t M, K, pad;  /* pad: M rounded up to mr                          */
+    const float *data;  /* K·pad floats (the caller's buffer)               */
+} vx_gemm_packed;
+
+/* Floats a packed M×K matrix takes with the version now in use. */
+int64_t vx_gemm_packed_floats(int64_t M, int64_t K);
+
+/* Pack A[M,K], given as its K×M transpose operand `at` (as for
+ * vx_sgemm_operands), into buf: 64-byte aligned, vx_gemm_packed_floats(M, K)
+ * floats, owned by the caller and kept while *out is used. */
+void vx_gemm_pack(vx_gemm_packed *out, int64_t M, int64_t K, const vx_gemm_operand *at, float *buf);
+
+/* C[rows, N] = A[row0 : row0+rows, :] · B + beta·C, B the K×N operand `b`.
+ * row0 should be a multiple of a->mr (any other row0 is still right, but
+ * slow: the rows are repacked). Threads split C's columns where they can,
+ * so nothing is packed twice. */
+void vx_sgemm_packed(const vx_gemm_packed *a, int64_t row0, int64_t rows, int64_t N,
+                     const vx_gemm_operand *b, float beta, float *C, int64_t ldc);
+
 /* --- micro-kernel interface (for gemm_*.c) --------------------------------- */
 /* C[mr, nr] (row-major, ldc) = (accumulate ? C : 0) + Σ_k a[k·MR + r] · b[k·NR + c]
  * over kc steps, for r < mr ≤ MR and c < nr ≤ NR; nothing outside is touched.

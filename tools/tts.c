@@ -1,7 +1,10 @@
-/* tts.c — voxc-tts: speak text with a Piper voice (VITS), sentence by sentence.
+/* tts.c — voxc-tts: speak text with a Piper voice (VITS) or a FastSpeech2
+ * model and a vocoder, sentence by sentence.
  *
- * The pipeline (normalise, split, phonemise, ids, synthesize, peak-normalise)
- * is models/speak.h; this tool parses the options, sends each sentence's
+ * The pipelines (normalise, split, phonemise, ids, synthesize) are
+ * models/speak.h for VITS voices and models/fs2_speak.h for FastSpeech2
+ * model files, told apart by the file's "format" metadata
+ * (models/fastspeech2_io.h); this tool parses the options, sends each sentence's
  * audio to the output followed by --sentence-silence seconds of silence, and
  * prints figures. --raw streams each sentence's samples to standard output as
  * soon as they are ready; WAV output is written when all sentences are done
@@ -19,16 +22,23 @@
 #include "audio/wav.h"
 #include "core/json.h"
 #include "core/threads.h"
+#include "models/fastspeech2_io.h"
+#include "models/fs2_speak.h"
+#include "models/hifigan.h"
 #include "models/speak.h"
 #include "models/vits.h"
 #include "tools/cli.h"
+#include "train/hifigan_json.h"
 
 static void usage(FILE *out)
 {
     fputs("usage: voxc-tts -m VOICE [-o OUT.wav | -o - | --raw] [options] [TEXT ...]\n"
+          "       voxc-tts -m FS2.safetensors [--vocoder VOCODER|griffin-lim] [controls] ...\n"
           "\n"
           "Speaks TEXT (or standard input) with a Piper voice: VOICE.onnx (with\n"
-          "VOICE.onnx.json next to it) or a .safetensors from `voxc-convert piper`.\n"
+          "VOICE.onnx.json next to it) or a .safetensors from `voxc-convert piper`; or with\n"
+          "a FastSpeech2 model file (format voxc-fastspeech2-1, from `voxc-train\n"
+          "fastspeech2`) whose mels a vocoder turns into audio.\n"
           "\n"
           "  -m, --model VOICE        the voice (get the default one with `make voice`)\n"
           "  -o, --output OUT.wav     write a 16-bit WAV file; `-o -` writes it to standard output\n"
@@ -51,6 +61,24 @@ static void usage(FILE *out)
           "  --timestamps             print each id's start and end time in seconds\n"
           "  --help                   show this help\n"
           "\n"
+          "FastSpeech2 models only (an error with a VITS voice, as --length-scale,\n"
+          "--noise-scale and --noise-w are with a FastSpeech2 model):\n"
+          "  --vocoder FILE|griffin-lim  a HiFi-GAN generator (a voxc-train checkpoint, or\n"
+          "                           generator weights with --vocoder-config) trained on\n"
+          "                           the model's mel recipe, or Griffin-Lim (32 iterations,\n"
+          "                           phasey; the default, with a note on standard error)\n"
+          "  --vocoder-config C       the generator of a weights file without a config:\n"
+          "                           v1, v2, v3 or a .json\n"
+          "  --pitch-shift SEMITONES  transpose the predicted pitch (any sign, |s| <= 96)\n"
+          "  --pitch-scale X          stretch the pitch contour about the speaker's mean,\n"
+          "                           >= 0 (0: monotone, 1: as predicted)\n"
+          "  --energy-scale X         multiply the predicted frame energy, >= 0\n"
+          "  --speed X                speaking rate, > 0 (2: half the frames)\n"
+          "  --speaker N              speaker number (multi-speaker models)\n"
+          "  --seed N                 Griffin-Lim's initial phases\n"
+          "FastSpeech2 audio is not peak-normalised (so --energy-scale is audible); a\n"
+          "sentence louder than full scale is scaled down to it.\n"
+          "\n"
           "JSON and timestamps go to standard output, or to standard error when the audio\n"
           "does. Inline phonemes may be written [[ ... ]]. Phonemes the voice lacks are\n"
           "skipped with one warning.\n"
@@ -63,6 +91,9 @@ typedef struct options {
     bool raw, json, timestamps, normalize;
     float length_scale, noise_scale, noise_w, sentence_silence;
     bool has_length_scale, has_noise_scale, has_noise_w;
+    const char *vocoder, *vocoder_config;      /* FastSpeech2 only */
+    vx_fs2_controls controls;                  /* FastSpeech2 only */
+    const char *fs2_option;                    /* the first FastSpeech2-only option given */
     unsigned long long seed;
     int threads;
     const char **text; /* the TEXT arguments (malloc'd array) */
@@ -80,7 +111,8 @@ static double now_s(void)
  * Returns 0 on success, 2 on bad usage (message printed), -1 after --help. */
 static int parse_options(int argc, char **argv, options *o)
 {
-    *o = (options){.normalize = true, .sentence_silence = 0.2f, .threads = 0};
+    *o = (options){.normalize = true, .sentence_silence = 0.2f, .threads = 0,
+                   .controls = vx_fs2_controls_neutral()};
     o->text = calloc((size_t)argc, sizeof *o->text);
     if (!o->text) {
         fputs("voxc-tts: out of memory\n", stderr);
@@ -118,6 +150,22 @@ static int parse_options(int argc, char **argv, options *o)
         } else if (!strcmp(a, "--noise-w")) {
             ok = val && cli_float(val, -1e6, 1e6, &o->noise_w);
             o->has_noise_w = true;
+        } else if (!strcmp(a, "--vocoder")) {
+            o->vocoder = val;
+            o->fs2_option = o->fs2_option ? o->fs2_option : a;
+        } else if (!strcmp(a, "--vocoder-config")) {
+            o->vocoder_config = val;
+            o->fs2_option = o->fs2_option ? o->fs2_option : a;
+        } else if (!strcmp(a, "--pitch-shift") || !strcmp(a, "--pitch-scale") || !strcmp(a, "--energy-scale") ||
+                   !strcmp(a, "--speed")) {
+            vx_fs2_controls *c = &o->controls;
+            float *target = !strcmp(a, "--pitch-shift") ? &c->pitch_shift
+                            : !strcmp(a, "--pitch-scale") ? &c->pitch_scale
+                            : !strcmp(a, "--energy-scale") ? &c->energy_scale
+                                                           : &c->speed;
+            double lo = target == &c->pitch_shift ? -96 : 0, hi = target == &c->pitch_shift ? 96 : 1e3;
+            ok = val && cli_float(val, lo, hi, target) && (target != &c->speed || *target > 0);
+            o->fs2_option = o->fs2_option ? o->fs2_option : a;
         } else if (!strcmp(a, "--sentence-silence")) {
             ok = val && cli_float(val, 0, 1e6, &o->sentence_silence) && o->sentence_silence >= 0 &&
                  o->sentence_silence <= 60;
@@ -353,18 +401,114 @@ static vx_status on_sentence(void *user, const vx_speak_sentence *s)
     return VX_OK;
 }
 
-/* Voice parameters from the options. */
-static vx_status make_opts(const run *r, const vx_vits *voice, vx_speak_opts *so)
+/* --- the model ---------------------------------------------------------------------- */
+
+/* The model behind -m: a VITS voice with its pipeline, or a FastSpeech2
+ * model, its vocoder and their pipeline. */
+typedef struct engine {
+    vx_vits *voice;               /* VITS                                     */
+    vx_speak *speak;
+    vx_speak_opts speak_opts;
+    vx_ctx *ctx;                  /* FastSpeech2: model and generator weights */
+    vx_fs2 *fs2;
+    vx_fs2_file_info info;
+    vx_hifigan *generator;        /* NULL: Griffin-Lim                        */
+    vx_fs2_speak *fs2_speak;
+    vx_fs2_speak_opts fs2_opts;
+    int sample_rate;
+    bool usage_error;             /* an option that does not fit the model    */
+} engine;
+
+static vx_status usage_error(engine *e, const char *option, const char *fits)
 {
-    *so = (vx_speak_opts){.params = vx_vits_default_params(voice), .normalize = r->o.normalize};
-    if (r->o.has_length_scale)
-        so->params.length_scale = r->o.length_scale;
-    if (r->o.has_noise_scale)
-        so->params.noise_scale = r->o.noise_scale;
-    if (r->o.has_noise_w)
-        so->params.noise_w = r->o.noise_w;
-    so->params.seed = r->o.seed;
-    return r->o.speaker ? vx_speak_find_speaker(voice, r->o.speaker, &so->params.speaker) : VX_OK;
+    e->usage_error = true;
+    return vx_fail(VX_ERR_ARG, "%s works with %s only (see --help)", option, fits);
+}
+
+/* VITS voice parameters from the options. */
+static vx_status open_vits(engine *e, const options *o)
+{
+    if (o->fs2_option)
+        return usage_error(e, o->fs2_option, "FastSpeech2 models");
+    if (!(e->voice = vx_vits_load(o->model)))
+        return vx_last_status();
+    vx_speak_opts *so = &e->speak_opts;
+    *so = (vx_speak_opts){.params = vx_vits_default_params(e->voice), .normalize = o->normalize};
+    if (o->has_length_scale)
+        so->params.length_scale = o->length_scale;
+    if (o->has_noise_scale)
+        so->params.noise_scale = o->noise_scale;
+    if (o->has_noise_w)
+        so->params.noise_w = o->noise_w;
+    so->params.seed = o->seed;
+    e->sample_rate = vx_vits_config_of(e->voice)->sample_rate;
+    vx_status st = o->speaker ? vx_speak_find_speaker(e->voice, o->speaker, &so->params.speaker) : VX_OK;
+    if (!st && !(e->speak = vx_speak_new(e->voice)))
+        st = vx_last_status();
+    return st;
+}
+
+/* A FastSpeech2 model file, its vocoder and the controls. */
+static vx_status open_fs2(engine *e, const options *o)
+{
+    const char *vits_option = o->has_length_scale ? "--length-scale (FastSpeech2 takes --speed)"
+                              : o->has_noise_scale ? "--noise-scale"
+                              : o->has_noise_w     ? "--noise-w"
+                                                   : NULL;
+    if (vits_option)
+        return usage_error(e, vits_option, "VITS voices");
+    bool griffin_lim = !o->vocoder || !strcmp(o->vocoder, "griffin-lim");
+    if (griffin_lim && o->vocoder_config)
+        return usage_error(e, "--vocoder-config", "a --vocoder generator file");
+    e->fs2_opts = (vx_fs2_speak_opts){.controls = o->controls, .normalize = o->normalize};
+    if (o->speaker && !cli_int(o->speaker, 0, 1 << 20, &e->fs2_opts.speaker)) {
+        e->usage_error = true;
+        return vx_fail(VX_ERR_ARG, "--speaker '%s': FastSpeech2 models take a speaker number", o->speaker);
+    }
+    if (!(e->ctx = vx_ctx_new((vx_ctx_opts){0})) || !(e->fs2 = vx_fs2_load(e->ctx, o->model, &e->info)))
+        return vx_last_status();
+    int speakers = vx_fs2_get_config(e->fs2)->n_speakers;
+    speakers = speakers > 1 ? speakers : 1;
+    if (e->fs2_opts.speaker >= speakers)
+        return vx_fail(VX_ERR_ARG, "speaker %d is outside this model's 0..%d", e->fs2_opts.speaker, speakers - 1);
+    if (!o->vocoder)
+        fprintf(stderr, "voxc-tts: note: no --vocoder given; using Griffin-Lim (%d iterations), which sounds "
+                "phasey; give --vocoder GENERATOR.safetensors for a HiFi-GAN trained on the model's mels\n",
+                VX_FS2_GRIFFIN_LIM_ITERS);
+    if (!griffin_lim &&
+        !(e->generator = vx_hifigan_load_generator(e->ctx, o->vocoder, o->vocoder_config, "--vocoder-config")))
+        return vx_last_status();
+    vx_fs2_vocoder vocoder = {.hifigan = e->generator, .griffin_lim_seed = o->seed};
+    if (!(e->fs2_speak = vx_fs2_speak_new(e->fs2, &e->info, &vocoder)))
+        return vx_last_status();
+    e->sample_rate = vx_fs2_speak_sample_rate(e->fs2_speak);
+    return VX_OK;
+}
+
+static vx_status engine_open(engine *e, const options *o)
+{
+    memset(e, 0, sizeof *e);
+    return vx_fs2_file_detect(o->model) ? open_fs2(e, o) : open_vits(e, o);
+}
+
+static vx_status engine_speak(engine *e, run *r, const char *text, size_t len, vx_speak_totals *t)
+{
+    if (e->fs2_speak)
+        return r->o.ids ? vx_fs2_speak_ids(e->fs2_speak, r->o.ids, "--ids", &e->fs2_opts, on_sentence, r, t)
+                        : vx_fs2_speak_text(e->fs2_speak, text, len, &e->fs2_opts, on_sentence, r, t);
+    return r->o.ids ? vx_speak_ids(e->speak, r->o.ids, "--ids", &e->speak_opts, on_sentence, r, t)
+                    : vx_speak_text(e->speak, text, len, &e->speak_opts, on_sentence, r, t);
+}
+
+static void engine_close(engine *e)
+{
+    vx_speak_free(e->speak);
+    vx_vits_free(e->voice);
+    vx_fs2_speak_free(e->fs2_speak);
+    vx_hifigan_free(e->generator);
+    vx_fs2_free(e->fs2);
+    vx_fs2_file_info_free(&e->info);
+    vx_ctx_free(e->ctx);
 }
 
 int main(int argc, char **argv)
@@ -382,29 +526,28 @@ int main(int argc, char **argv)
     r.progress = r.info != stderr && isatty(STDERR_FILENO);
     int rc = 1;
     char *text = NULL;
-    vx_speak *sp = NULL;
-    vx_speak_opts so;
+    engine e;
     double t_load = now_s();
-    vx_vits *voice = vx_vits_load(r.o.model);
-    if (!voice)
+    if (engine_open(&e, &r.o))
         goto done;
     double load_s = now_s() - t_load;
-    const vx_vits_config *cfg = vx_vits_config_of(voice);
-    if (make_opts(&r, voice, &so) || !(sp = vx_speak_new(voice)))
-        goto done;
-    r.out = (sink){.path = r.o.raw ? NULL : r.o.output, .sample_rate = cfg->sample_rate};
+    r.out = (sink){.path = r.o.raw ? NULL : r.o.output, .sample_rate = e.sample_rate};
     size_t len = 0;
     if (!r.o.ids && !(text = r.o.n_text > 0 ? join_args(r.o.text, r.o.n_text, &len) : read_stream(stdin, &len)))
         goto done;
     if (r.o.json) {
         fputs("{\"voice\":", r.info);
         vx_json_write_string(r.info, r.o.model, strlen(r.o.model));
+        if (e.fs2) {
+            const char *vocoder = r.o.vocoder ? r.o.vocoder : "griffin-lim";
+            fputs(",\"model\":\"fastspeech2\",\"vocoder\":", r.info);
+            vx_json_write_string(r.info, vocoder, strlen(vocoder));
+        }
         fprintf(r.info, ",\"sample_rate\":%d,\"threads\":%d,\"load_s\":%.4f,\n  \"sentences\":[",
-                cfg->sample_rate, vx_threads_get(), load_s);
+                e.sample_rate, vx_threads_get(), load_s);
     }
     vx_speak_totals t;
-    vx_status st = r.o.ids ? vx_speak_ids(sp, r.o.ids, "--ids", &so, on_sentence, &r, &t)
-                           : vx_speak_text(sp, text, len, &so, on_sentence, &r, &t);
+    vx_status st = engine_speak(&e, &r, text, len, &t);
     if (r.progress_shown)
         fputc('\n', stderr);
     if (r.o.json)
@@ -427,7 +570,6 @@ done:
     free(text);
     free(r.o.text);
     vx_speak_buffer_free(&r.out.wav);
-    vx_speak_free(sp);
-    vx_vits_free(voice);
-    return rc;
+    engine_close(&e);
+    return rc && e.usage_error ? 2 : rc;
 }

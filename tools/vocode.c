@@ -9,12 +9,10 @@
 
 #include "audio/mel.h"
 #include "audio/wav.h"
-#include "core/json.h"
 #include "core/threads.h"
 #include "core/vx.h"
 #include "models/hifigan.h"
 #include "nn/safetensors.h"
-#include "train/checkpoint.h"
 #include "train/hifigan_json.h"
 
 static void usage(FILE *out)
@@ -102,55 +100,6 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* The generator config: --config, else the checkpoint's "generator". */
-static vx_status model_config(const options *o, const vx_st_file *f, vx_hifigan_config *cfg)
-{
-    if (o->config)
-        return vx_hifigan_config_load(o->config, cfg, NULL);
-    const char *text = vx_st_metadata(f, "config");
-    if (!text)
-        return vx_fail(VX_ERR_FORMAT, "%s: no config in the file's metadata; give --config v1|v2|v3|FILE.json",
-                       o->model);
-    vx_json *j = vx_json_parse(text, strlen(text), o->model);
-    const vx_json *g = j ? vx_json_get(j, "generator") : NULL;
-    vx_status st = !j ? vx_last_status()
-                 : !g ? vx_fail(VX_ERR_FORMAT, "%s: the config has no \"generator\"; give --config", o->model)
-                      : vx_hifigan_config_from_json(g, o->model, cfg, NULL);
-    vx_json_free(j);
-    return st;
-}
-
-/* A generator with the file's weights, weight norm removed. */
-static vx_hifigan *load_generator(vx_ctx *ctx, const options *o)
-{
-    vx_st_file *f = vx_st_open(o->model);
-    if (!f)
-        return NULL;
-    vx_hifigan_config cfg;
-    vx_status st = model_config(o, f, &cfg);
-    bool normed = vx_st_find(f, "conv_pre.weight_g") != NULL, plain = vx_st_find(f, "conv_pre.weight") != NULL;
-    vx_st_close(f);
-    if (st == VX_OK && !normed && !plain)
-        st = vx_fail(VX_ERR_FORMAT, "%s: no HiFi-GAN generator weights (conv_pre.weight_g or "
-                     "conv_pre.weight)", o->model);
-    vx_hifigan *g = st == VX_OK ? vx_hifigan_new(ctx, &cfg) : NULL;
-    if (g && plain && !normed)
-        st = vx_hifigan_remove_weight_norm(ctx, g);
-    if (g && st == VX_OK) {
-        vx_tensor *const *params;
-        int n = vx_hifigan_params(g, &params);
-        st = vx_ckpt_load_tensors(o->model, params, n);
-    }
-    if (g && st == VX_OK && normed)
-        st = vx_hifigan_remove_weight_norm(ctx, g);
-    if (st != VX_OK || !g) {
-        vx_hifigan_free(g);
-        return NULL;
-    }
-    return g;
-}
-
-/* The input's log-mel as [1, n_mels, T] in the arena. */
 static vx_tensor *input_mel(vx_ctx *ctx, const options *o, int n_mels)
 {
     float *mel = NULL; /* [T, n_mels] */
@@ -219,7 +168,7 @@ int main(int argc, char **argv)
     if (o.threads)
         vx_threads_set(o.threads);
     vx_ctx *ctx = vx_ctx_new((vx_ctx_opts){0});
-    vx_hifigan *g = ctx ? load_generator(ctx, &o) : NULL;
+    vx_hifigan *g = ctx ? vx_hifigan_load_generator(ctx, o.model, o.config, "--config") : NULL;
     vx_tensor *mel = g ? input_mel(ctx, &o, vx_hifigan_get_config(g)->n_mels) : NULL;
     vx_status st = mel ? VX_OK : vx_last_status();
     double t0 = now_s(), seconds = 0;

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/safetensors.h"
+#include "train/checkpoint.h"
+
 /* An integer in [lo, hi] from a JSON number (or a numeric string, as the
  * reference writes "resblock": "1"). */
 static vx_status json_int(const vx_json *v, const char *what, const char *key, int lo, int hi, int *out)
@@ -190,4 +193,53 @@ void vx_hifigan_config_write_json(FILE *f, const vx_hifigan_config *g, const vx_
         write_ints(f, "msd_groups", d->msd_groups, 7);
     }
     fputc('}', f);
+}
+
+/* The generator config: `config` when given, else the file's "generator". */
+static vx_status file_config(const char *path, const char *config, const char *option, const vx_st_file *f,
+                             vx_hifigan_config *cfg)
+{
+    if (config)
+        return vx_hifigan_config_load(config, cfg, NULL);
+    const char *text = vx_st_metadata(f, "config");
+    if (!text)
+        return vx_fail(VX_ERR_FORMAT, "%s: no config in the file's metadata; give %s v1|v2|v3|FILE.json", path,
+                       option);
+    vx_json *j = vx_json_parse(text, strlen(text), path);
+    const vx_json *g = j ? vx_json_get(j, "generator") : NULL;
+    vx_status st = !j ? vx_last_status()
+                 : !g ? vx_fail(VX_ERR_FORMAT, "%s: the config has no \"generator\"; give %s", path, option)
+                      : vx_hifigan_config_from_json(g, path, cfg, NULL);
+    vx_json_free(j);
+    return st;
+}
+
+vx_hifigan *vx_hifigan_load_generator(vx_ctx *ctx, const char *path, const char *config, const char *option)
+{
+    vx_st_file *f = vx_st_open(path);
+    if (!f)
+        return NULL;
+    vx_hifigan_config cfg;
+    vx_status st = file_config(path, config, option ? option : "a config", f, &cfg);
+    bool normed = vx_st_find(f, "conv_pre.weight_g") != NULL, plain = vx_st_find(f, "conv_pre.weight") != NULL;
+    vx_st_close(f);
+    if (!st && !normed && !plain)
+        st = vx_fail(VX_ERR_FORMAT, "%s: no HiFi-GAN generator weights (conv_pre.weight_g or conv_pre.weight)",
+                     path);
+    vx_hifigan *g = st ? NULL : vx_hifigan_new(ctx, &cfg);
+    st = st ? st : g ? VX_OK : vx_last_status();
+    if (!st && plain && !normed)
+        st = vx_hifigan_remove_weight_norm(ctx, g);
+    if (!st) {
+        vx_tensor *const *params;
+        int n = vx_hifigan_params(g, &params);
+        st = vx_ckpt_load_tensors(path, params, n);
+    }
+    if (!st && normed)
+        st = vx_hifigan_remove_weight_norm(ctx, g);
+    if (st) {
+        vx_hifigan_free(g);
+        return NULL;
+    }
+    return g;
 }

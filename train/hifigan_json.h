@@ -14,7 +14,9 @@
  * Discriminator keys (voxc's, optional; the published sizes by default):
  *   "mpd_periods" [2, 3, 5, 7, 11], "mpd_channels" [5 numbers],
  *   "mpd_kernel" 5, "mpd_stride" 3, "msd_channels" [7], "msd_groups" [7].
- * Other keys (learning rate, audio settings, ...) are ignored here. */
+ * Other keys (learning rate, audio settings, ...) are ignored here.
+ * vx_hifigan_load_generator rebuilds a trained generator for inference from
+ * a checkpoint and this config. */
 #ifndef VX_TRAIN_HIFIGAN_JSON_H
 #define VX_TRAIN_HIFIGAN_JSON_H
 
@@ -37,5 +39,13 @@ vx_status vx_hifigan_config_load(const char *name_or_path, vx_hifigan_config *ge
  * keys only). */
 void vx_hifigan_config_write_json(FILE *f, const vx_hifigan_config *gen,
                                   const vx_hifigan_disc_config *disc);
+
+/* A generator with the weights of the checkpoint (or exported generator)
+ * `path`, weight-normed or plain, weight norm removed, ready for inference.
+ * Its config: `config` ("v1", "v2", "v3" or a .json path) when not NULL,
+ * else the file's metadata "config" -> "generator" (as voxc-train writes
+ * it); `option` names the command-line option that gives a config, for the
+ * message when the file has none ("--config"). NULL with the error set. */
+vx_hifigan *vx_hifigan_load_generator(vx_ctx *ctx, const char *path, const char *config, const char *option);
 
 #endif

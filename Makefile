@@ -53,7 +53,7 @@ ifneq ($(or $(ARCH),$(shell uname -m)),aarch64)
 LIB_SRC := $(filter-out %_neon.c,$(LIB_SRC))
 endif
 
-.PHONY: all lib tools deps test test-run asan demo voice clean help features fuzz fuzz-run
+.PHONY: all lib tools deps test test-run asan demo voice corpus clean help features fuzz fuzz-run
 .DEFAULT_GOAL := all
 
 all: features lib tools
@@ -128,6 +128,13 @@ asan: deps
 voice:
 	@sh data/fetch_voice.sh
 
+# A 1.1-hour training corpus spoken by the default voice (voxc-distill; ~15 min on 2 cores):
+# LJSpeech layout with phoneme ids, durations and a feature cache, in data/corpus/joe/.
+# Interrupted runs resume.
+corpus: deps all voice
+	@$(BUILD)/bin/voxc-distill -m data/voices/en_US-joe-medium.onnx --texts data/texts/ljspeech-first800.txt \
+	    --limit 760 -o data/corpus/joe
+
 # The main job: the sample product review spoken with the default Piper voice into out/review/.
 demo: deps all voice
 	@$(BUILD)/bin/voxc-reviews data/texts/product-review-macbook-air.txt \
@@ -167,6 +174,7 @@ help:
 	@echo "make CC=clang   build with clang"
 	@echo "make voice      fetch the default Piper voice into data/voices/"
 	@echo "make demo       set up and run the main job"
+	@echo "make corpus     distil a 1.1-hour training corpus from the voice into data/corpus/joe/"
 	@echo "make fuzz       build the libFuzzer targets (clang); make fuzz-run FUZZ_SECONDS=300 runs them"
 	@echo "make clean      remove build/"
 

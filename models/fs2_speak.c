@@ -187,24 +187,16 @@ static vx_status speak_one(void *arg, const vx_front_sentence *s)
                        c->totals->sentences);
     for (int64_t i = 0; peak > 1.0f && i < n; i++)
         audio[i] /= peak;
-    vx_speak_sentence out = {
-        .text = s->text,
-        .text_len = s->text_len,
-        .ids = s->ids,
-        .n_ids = s->n_ids,
-        .n_phonemes = s->n_phonemes,
-        .labels = s->labels,
-        .audio = audio,
-        .n_samples = n,
-        .peak = peak,
-        .durations = y.durations->data,
-        .frames = frames,
-        .frame_s = (double)sp->hop / sp->sample_rate,
-        .sample_rate = sp->sample_rate,
-        .audio_s = (double)n / sp->sample_rate,
-        .compute_s = vx_front_now() - t0,
-        .progress = s->progress,
-    };
+    vx_speak_sentence out = vx_front_spoken(s);
+    out.audio = audio;
+    out.n_samples = n;
+    out.peak = peak;
+    out.durations = y.durations->data;
+    out.frames = frames;
+    out.frame_s = (double)sp->hop / sp->sample_rate;
+    out.sample_rate = sp->sample_rate;
+    out.audio_s = (double)n / sp->sample_rate;
+    out.compute_s = vx_front_now() - t0;
     vx_speak_count_sentence(c->totals, &out, c->t_start);
     return c->fn ? c->fn(c->user, &out) : VX_OK;
 }

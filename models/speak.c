@@ -83,24 +83,16 @@ static vx_status speak_one(void *arg, const vx_front_sentence *s)
     float gain = peak > 1e-8f ? 1.0f / peak : 0.0f;
     for (int64_t i = 0; i < n; i++)
         audio[i] *= gain;
-    vx_speak_sentence out = {
-        .text = s->text,
-        .text_len = s->text_len,
-        .ids = s->ids,
-        .n_ids = s->n_ids,
-        .n_phonemes = s->n_phonemes,
-        .labels = s->labels,
-        .audio = audio,
-        .n_samples = n,
-        .peak = peak,
-        .durations = y.durations->data,
-        .frames = y.frames,
-        .frame_s = (double)cfg->hop_length / cfg->sample_rate,
-        .sample_rate = cfg->sample_rate,
-        .audio_s = (double)n / cfg->sample_rate,
-        .compute_s = vx_front_now() - t0,
-        .progress = s->progress,
-    };
+    vx_speak_sentence out = vx_front_spoken(s);
+    out.audio = audio;
+    out.n_samples = n;
+    out.peak = peak;
+    out.durations = y.durations->data;
+    out.frames = y.frames;
+    out.frame_s = (double)cfg->hop_length / cfg->sample_rate;
+    out.sample_rate = cfg->sample_rate;
+    out.audio_s = (double)n / cfg->sample_rate;
+    out.compute_s = vx_front_now() - t0;
     vx_speak_count_sentence(c->totals, &out, c->t_start);
     return c->fn ? c->fn(c->user, &out) : VX_OK;
 }

@@ -244,6 +244,17 @@ vx_status vx_front_ids(const char *spec, const char *what, vx_front_fn fn, void 
 
 /* --- totals ------------------------------------------------------------------- */
 
+vx_speak_sentence vx_front_spoken(const vx_front_sentence *s)
+{
+    return (vx_speak_sentence){.text = s->text,
+                               .text_len = s->text_len,
+                               .ids = s->ids,
+                               .n_ids = s->n_ids,
+                               .n_phonemes = s->n_phonemes,
+                               .labels = s->labels,
+                               .progress = s->progress};
+}
+
 void vx_speak_count_sentence(vx_speak_totals *t, vx_speak_sentence *out, double t_start)
 {
     out->index = t->sentences;

@@ -52,6 +52,10 @@ vx_status vx_front_ids(const char *spec, const char *what, vx_front_fn fn, void 
 /* Seconds on a monotonic clock. */
 double vx_front_now(void);
 
+/* A vx_speak_sentence with the front end's fields of s filled in (text,
+ * ids, labels, progress); the caller adds the audio and its figures. */
+vx_speak_sentence vx_front_spoken(const vx_front_sentence *s);
+
 /* Complete `out` for the call that began at t_start and count it in *t:
  * sets out->index and out->ready_s, first_audio_s at the first sentence, and
  * adds the sentence's phonemes, ids, frames, samples, audio and compute time. */

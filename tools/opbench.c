@@ -6,6 +6,7 @@
  *   voxc-opbench conv1d --shape 1,512,512,400,3   (B,Cin,Cout,T,K[,dilation,groups,stride])
  *   voxc-opbench gelu --shape 2097152 --impl 3
  *   voxc-opbench --suite tts --json
+ *   voxc-opbench gemm --shape 512,512,512 --backend opencl   (device time, profiling events)
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include "core/kernels/vmath.h"
 #include "core/threads.h"
 #include "core/vx.h"
+#include "hw/backend.h"
 #include "tools/cli.h"
 
 /* Op families: each has its own lab (--impl) and its own shape grammar. */
@@ -51,6 +53,7 @@ typedef struct opts {
     int threads, impl, runs;
     bool json, vs_openblas, suite, cpu_clock, raw;
     const char *trace;
+    const vx_backend *device; /* --backend other than cpu, started; NULL for cpu */
 } opts;
 
 typedef struct result {
@@ -340,6 +343,147 @@ static int bench_elementwise(bench_case *bc, result *r)
     return 0;
 }
 
+/* --- --backend: the op as a descriptor on a device backend ------------------- */
+
+/* A descriptor of the op's inputs on --shape (the shapes the cpu benchmarks
+ * use); 0, or 1 after printing why not. */
+static int device_desc(const opts *o, vx_op_desc *d, result *r)
+{
+    const op_info *info = find_op(o->op);
+    int64_t s[8];
+    memcpy(s, o->shape, sizeof s);
+    for (int i = o->n_shape; i < 8; i++)
+        s[i] = 1;
+    *d = (vx_op_desc){.op = (vx_op_id)vx_op_lookup(o->op), .n_in = 1};
+    vx_operand *in = d->in;
+    switch (info->fam) {
+    case FAM_GEMM:
+        if (o->n_shape != 3)
+            return fprintf(stderr, "voxc-opbench: gemm needs --shape M,N,K\n"), 1;
+        d->op = VX_OP_MATMUL;
+        d->n_in = 2;
+        in[0] = vx_operand_of(NULL, 0, VX_F32, 2, (int64_t[]){s[0], s[2]});
+        in[1] = vx_operand_of(NULL, 0, VX_F32, 2, (int64_t[]){s[2], s[1]});
+        r->flops = 2.0 * (double)(s[0] * s[1] * s[2]);
+        break;
+    case FAM_CONV:
+    case FAM_CONVT: {
+        bool conv = info->fam == FAM_CONV;
+        if (o->n_shape < 5)
+            return fprintf(stderr, "voxc-opbench: %s needs --shape B,Cin,Cout,T,K[,...]\n", o->op), 1;
+        int64_t g = conv ? s[6] : 1, K = s[4];
+        if (s[1] % g || s[2] % g)
+            return fprintf(stderr, "voxc-opbench: groups must divide Cin and Cout\n"), 1;
+        d->n_in = 3;
+        in[0] = vx_operand_of(NULL, 0, VX_F32, 3, (int64_t[]){s[0], s[1], s[3]});
+        in[1] = conv ? vx_operand_of(NULL, 0, VX_F32, 3, (int64_t[]){s[2], s[1] / g, K})
+                     : vx_operand_of(NULL, 0, VX_F32, 3, (int64_t[]){s[1], s[2], K});
+        in[2] = vx_operand_of(NULL, 0, VX_F32, 1, &s[2]);
+        if (conv)
+            memcpy(d->iarg, (int64_t[]){s[7], s[5] * (K - 1) / 2, s[5], g}, 4 * sizeof(int64_t));
+        else
+            memcpy(d->iarg, (int64_t[]){s[5], (K - s[5]) / 2, 0, 1, 1}, 5 * sizeof(int64_t));
+        break;
+    }
+    default: {
+        bool lnc = !strcmp(o->op, "layer_norm_channels"), rows = info->fam == FAM_ROWS;
+        int want = rows ? (lnc ? 3 : 2) : 0;
+        if (want ? o->n_shape != want : o->n_shape < 1 || o->n_shape > 4)
+            return fprintf(stderr, "voxc-opbench: bad --shape for %s (see --help)\n", o->op), 1;
+        in[0] = vx_operand_of(NULL, 0, VX_F32, o->n_shape, s);
+        if (info->fam == FAM_BINARY)
+            in[d->n_in++] = in[0];
+        if (rows && strcmp(o->op, "softmax")) {
+            d->n_in = 3;
+            in[1] = in[2] = vx_operand_of(NULL, 0, VX_F32, 1, &s[1]);
+            d->farg[0] = 1e-5f;
+        }
+        d->iarg[0] = -1; /* softmax axis */
+        r->flops = 0;
+    }
+    }
+    return 0;
+}
+
+/* FLOPs and bytes moved of a complete descriptor. */
+static void count_work(const vx_op_desc *d, result *r)
+{
+    const vx_operand *in = d->in;
+    int64_t elems = vx_operand_numel(&d->out);
+    for (int i = 0; i < d->n_in; i++)
+        elems += vx_operand_numel(&in[i]);
+    r->bytes = 4.0 * (double)elems;
+    if (d->op == VX_OP_CONV1D)
+        r->flops = 2.0 * (double)(vx_operand_numel(&d->out) * in[1].shape[1] * in[1].shape[2]);
+    if (d->op == VX_OP_CONV_TRANSPOSE1D)
+        r->flops = 2.0 * (double)(vx_operand_numel(&in[0]) * in[1].shape[1] * in[1].shape[2]);
+}
+
+/* Median device time (the backend's profiling timer) of o->runs runs after
+ * three warm-up runs (the first builds the kernels). */
+static int bench_device(const opts *o, vx_ctx *ctx, result *r)
+{
+    const vx_backend *be = o->device;
+    vx_op_desc d;
+    if (device_desc(o, &d, r))
+        return 1;
+    int rc = 1;
+    vx_operand *ops[VX_MAX_INPUTS + 1] = {NULL};
+    for (int i = 0; i < d.n_in; i++)
+        ops[i] = &d.in[i];
+    ops[d.n_in] = &d.out;
+    for (int i = 0; i <= d.n_in; i++) {
+        if (i == d.n_in) { /* inputs are in place: the output's shape */
+            int ndim;
+            int64_t shape[VX_MAX_DIMS];
+            if (vx_op_desc_out_shape(&d, &ndim, shape) != VX_OK)
+                goto device_error;
+            d.out = vx_operand_of(NULL, 0, VX_F32, ndim, shape);
+            count_work(&d, r);
+        }
+        size_t bytes = vx_operand_bytes(ops[i]);
+        float *host = malloc(bytes ? bytes : 1);
+        ops[i]->buf = host ? be->alloc(bytes) : NULL;
+        if (!ops[i]->buf) {
+            free(host);
+            fprintf(stderr, "voxc-opbench: %s\n", host ? vx_last_error() : "out of memory");
+            goto done;
+        }
+        /* log needs positive inputs */
+        fill_random(ctx, host, vx_operand_numel(ops[i]), d.op == VX_OP_LOG ? 0.01f : -1.0f, 1.0f);
+        vx_status st = be->upload(ops[i]->buf, 0, host, bytes);
+        free(host);
+        if (st)
+            goto device_error;
+    }
+    double times[200];
+    int runs = o->runs > 200 ? 200 : o->runs;
+    for (int i = 0; i < 3 + runs; i++) {
+        if (be->run(&d) != VX_OK)
+            goto device_error;
+        double ms = be->last_run_ms();
+        if (ms < 0) {
+            fprintf(stderr, "voxc-opbench: backend %s has no device timer\n", be->name);
+            goto done;
+        }
+        if (i >= 3) {
+            times[i - 3] = ms;
+            trace_event(o->op, now_ms(), ms);
+        }
+    }
+    qsort(times, (size_t)runs, sizeof *times, cmp_double);
+    r->median_ms = times[runs / 2];
+    rc = 0;
+    goto done;
+device_error:
+    fprintf(stderr, "voxc-opbench: %s on %s: %s\n", o->op, be->name, vx_last_error());
+done:
+    for (int i = 0; i <= d.n_in; i++)
+        if (ops[i]->buf)
+            be->free(ops[i]->buf);
+    return rc;
+}
+
 /* Runs one measurement; returns 0 or prints an error and returns 1. */
 static int bench_one(const opts *o, vx_ctx *ctx, result *r)
 {
@@ -348,6 +492,8 @@ static int bench_one(const opts *o, vx_ctx *ctx, result *r)
     *r = (result){0};
     if (!bc.info)
         return fprintf(stderr, "voxc-opbench: unknown op '%s' (try --help)\n", o->op), 1;
+    if (o->device)
+        return bench_device(o, ctx, r);
     switch (bc.info->fam) {
     case FAM_GEMM: return bench_gemm(&bc, r);
     case FAM_CONV: return bench_conv(&bc, r, true);
@@ -371,6 +517,17 @@ static void print_result(const opts *o, const result *r, double peak_gflops, dou
     double gflops = r->flops / (r->median_ms * 1e6);
     double gbs = r->bytes / (r->median_ms * 1e6);
     bool mem = memory_bound(o->op);
+    if (o->device) { /* device time: no host peak to compare with */
+        if (o->json)
+            printf("{\"op\":\"%s\",\"shape\":\"%s\",\"backend\":\"%s\",\"median_ms\":%.4f,"
+                   "\"gflops\":%.2f,\"gbs\":%.2f,\"clock\":\"device\"}\n",
+                   o->op, shape, o->device->name, r->median_ms, gflops, gbs);
+        else
+            printf("%-18s %-26s %-6s  %9.4f ms  %7.1f GFLOP/s  %6.1f GB/s  (device time)\n", o->op,
+                   shape, o->device->name, r->median_ms, gflops, gbs);
+        fflush(stdout);
+        return;
+    }
     if (o->json) {
         printf("{\"op\":\"%s\",\"shape\":\"%s\",\"threads\":%d,\"impl\":%d,\"median_ms\":%.4f,"
                "\"gflops\":%.2f,\"gbs\":%.2f,\"peak_frac\":%.4f",
@@ -432,7 +589,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: voxc-opbench OP [--shape A,B,...] [--threads N] [--impl N] [--runs N]\n"
-            "                    [--backend cpu] [--json] [--vs-openblas] [--trace FILE.json]\n"
+            "                    [--backend cpu|opencl] [--json] [--vs-openblas] [--trace FILE.json]\n"
             "                    [--cpu-time] [--raw]\n"
             "       voxc-opbench --suite tts [options]\n"
             "\n"
@@ -451,6 +608,10 @@ static void usage(FILE *f)
             "                    (core/kernels/conv_lab.h); elementwise 1 scalar, 2 AVX2, 3 AVX-512,\n"
             "                    4 NEON (core/kernels/vmath.h)\n"
             "  --threads N       worker threads (default: $VOXC_THREADS or all CPUs)\n"
+            "  --backend B       cpu (default: the ops of core/ops.h with their fast paths) or opencl\n"
+            "                    (the op's kernel on $VOXC_OPENCL_DEVICE or the first GPU/device,\n"
+            "                    timed by OpenCL profiling events: device time, no copies; gemm runs\n"
+            "                    as matmul; --impl, --threads, --vs-openblas, --raw do not apply)\n"
             "  --vs-openblas     time OpenBLAS cblas_sgemm on the same shapes, runs alternating with\n"
             "                    voxc's (dlopen, if installed; OPENBLAS_THREAD_TIMEOUT=4 unless set,\n"
             "                    so its idle workers sleep as voxc's do); ratio = voxc / OpenBLAS\n"
@@ -573,8 +734,10 @@ int main(int argc, char **argv)
             o.trace = val;
             i++;
         } else if (!strcmp(a, "--backend") && val) {
-            if (strcmp(val, "cpu"))
-                return fprintf(stderr, "voxc-opbench: backend '%s' is not built in (only cpu)\n", val), 2;
+            if (strcmp(val, "cpu") && strcmp(val, "opencl"))
+                return fprintf(stderr, "voxc-opbench: unknown backend '%s' (cpu or opencl)\n", val), 2;
+            if (!strcmp(val, "opencl") && !(o.device = vx_backend_start(val)))
+                return fprintf(stderr, "voxc-opbench: %s\n", vx_last_error()), 1;
             i++;
         } else if (a[0] != '-' && !o.op) {
             o.op = a;
@@ -600,10 +763,17 @@ int main(int argc, char **argv)
     cpu_clock = o.cpu_clock;
     if (o.vs_openblas && !load_openblas())
         fprintf(stderr, "voxc-opbench: OpenBLAS not found (apt-get install libopenblas0); timing voxc only\n");
-    double peak = o.cpu_clock && o.threads == 1 ? fma_peak_cpu_time() : vx_probe_fma_gflops(o.threads);
-    bool any_memory_bound = o.suite || memory_bound(o.op);
+    if (o.device && o.vs_openblas)
+        return fprintf(stderr, "voxc-opbench: --vs-openblas times the cpu only; drop it or --backend\n"), 2;
+    double peak = o.device                       ? 0
+                  : o.cpu_clock && o.threads == 1 ? fma_peak_cpu_time()
+                                                  : vx_probe_fma_gflops(o.threads);
+    bool any_memory_bound = !o.device && (o.suite || memory_bound(o.op));
     double bw = any_memory_bound ? vx_probe_bandwidth_gbs(o.threads) : 0;
-    if (!o.json) {
+    if (o.device && !o.json)
+        printf("backend: %s on %s (device time from profiling events)\n", o.device->name,
+               o.device->device_name());
+    else if (!o.json) {
         printf("peak: %.1f GFLOP/s fp32 FMA at %d thread%s; gemm auto = %s\n", peak, o.threads,
                o.threads == 1 ? "" : "s", vx_sgemm_impl_name(vx_sgemm_best_impl()));
         if (any_memory_bound)

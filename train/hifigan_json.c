@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "nn/safetensors.h"
 #include "train/checkpoint.h"
@@ -216,6 +217,13 @@ static vx_status file_config(const char *path, const char *config, const char *o
 
 vx_hifigan *vx_hifigan_load_generator(vx_ctx *ctx, const char *path, const char *config, const char *option)
 {
+    char latest[4096];
+    struct stat sb;
+    if (path && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) { /* a run folder: its latest checkpoint */
+        if (vx_ckpt_latest(path, latest, sizeof latest))
+            return NULL;
+        path = latest;
+    }
     vx_st_file *f = vx_st_open(path);
     if (!f)
         return NULL;

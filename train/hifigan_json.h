@@ -41,7 +41,8 @@ void vx_hifigan_config_write_json(FILE *f, const vx_hifigan_config *gen,
                                   const vx_hifigan_disc_config *disc);
 
 /* A generator with the weights of the checkpoint (or exported generator)
- * `path`, weight-normed or plain, weight norm removed, ready for inference.
+ * `path` — or, for a run folder, of the checkpoint its `latest` names —
+ * weight-normed or plain, weight norm removed, ready for inference.
  * Its config: `config` ("v1", "v2", "v3" or a .json path) when not NULL,
  * else the file's metadata "config" -> "generator" (as voxc-train writes
  * it); `option` names the command-line option that gives a config, for the

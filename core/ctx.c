@@ -85,7 +85,7 @@ static arena_chunk *find_room(arena_chunk *c, size_t bytes)
     return NULL;
 }
 
-void *vx_arena_alloc(vx_ctx *ctx, size_t bytes)
+void *vx_arena_alloc_uninit(vx_ctx *ctx, size_t bytes)
 {
     bytes = align_up(bytes ? bytes : 1);
     if (ctx->opts.arena_limit_bytes && ctx->arena_used + bytes > ctx->opts.arena_limit_bytes)
@@ -114,7 +114,14 @@ void *vx_arena_alloc(vx_ctx *ctx, size_t bytes)
     ctx->arena_used += bytes;
     if (ctx->arena_used > ctx->arena_high)
         ctx->arena_high = ctx->arena_used;
-    memset(p, 0, bytes);
+    return p;
+}
+
+void *vx_arena_alloc(vx_ctx *ctx, size_t bytes)
+{
+    void *p = vx_arena_alloc_uninit(ctx, bytes);
+    if (p)
+        memset(p, 0, align_up(bytes ? bytes : 1));
     return p;
 }
 

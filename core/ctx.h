@@ -48,6 +48,10 @@ bool vx_reference(const vx_ctx *ctx);
 /* 64-byte-aligned, zero-filled arena memory; NULL with VX_ERR_OOM on failure. */
 void *vx_arena_alloc(vx_ctx *ctx, size_t bytes);
 
+/* The same without the zero fill, for buffers that are written in full
+ * before they are read. */
+void *vx_arena_alloc_uninit(vx_ctx *ctx, size_t bytes);
+
 /* 64-byte-aligned, zero-filled persistent memory, freed with the context. */
 void *vx_persistent_alloc(vx_ctx *ctx, size_t bytes);
 

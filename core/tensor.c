@@ -58,6 +58,15 @@ vx_tensor *vx_new(vx_ctx *ctx, vx_dtype dt, int ndim, const int64_t *shape)
     return data ? vx_wrap(ctx, dt, ndim, shape, data) : NULL;
 }
 
+vx_tensor *vx_empty(vx_ctx *ctx, vx_dtype dt, int ndim, const int64_t *shape)
+{
+    int64_t n = checked_numel(ndim, shape);
+    if (n < 0)
+        return NULL;
+    void *data = vx_arena_alloc_uninit(ctx, (size_t)n * vx_dtype_size(dt));
+    return data ? vx_wrap(ctx, dt, ndim, shape, data) : NULL;
+}
+
 vx_tensor *vx_param(vx_ctx *ctx, const char *name, vx_dtype dt, int ndim, const int64_t *shape,
                     bool requires_grad)
 {
@@ -168,8 +177,41 @@ int32_t vx_get_i(const vx_tensor *t, int64_t i)
     return *(const int32_t *)((const char *)t->data + vx_offset_of(t, i));
 }
 
+void vx_copy_elements(const vx_tensor *t, void *dst)
+{
+    /* as 4-D: leading dims of size 1 */
+    int64_t shape[4] = {1, 1, 1, 1}, stride[4] = {0, 0, 0, 0};
+    for (int d = 0; d < t->ndim; d++) {
+        shape[4 - t->ndim + d] = t->shape[d];
+        stride[4 - t->ndim + d] = t->stride[d];
+    }
+    size_t es = vx_dtype_size(t->dtype);
+    int64_t inner = shape[3], s3 = stride[3];
+    char *out = dst;
+    for (int64_t i0 = 0; i0 < shape[0]; i0++)
+        for (int64_t i1 = 0; i1 < shape[1]; i1++)
+            for (int64_t i2 = 0; i2 < shape[2]; i2++) {
+                const char *row = (const char *)t->data + (i0 * stride[0] + i1 * stride[1] + i2 * stride[2]) * (int64_t)es;
+                if (s3 == 1) {
+                    memcpy(out, row, (size_t)inner * es);
+                } else if (es == 4) {
+                    uint32_t *o = (uint32_t *)out;
+                    for (int64_t k = 0; k < inner; k++)
+                        memcpy(&o[k], row + k * s3 * 4, 4);
+                } else {
+                    for (int64_t k = 0; k < inner; k++)
+                        memcpy(out + k * (int64_t)es, row + k * s3 * (int64_t)es, es);
+                }
+                out += inner * (int64_t)es;
+            }
+}
+
 void vx_copy_to_f32(const vx_tensor *t, float *dst)
 {
+    if (t->dtype == VX_F32) {
+        vx_copy_elements(t, dst);
+        return;
+    }
     int64_t n = vx_numel(t);
     for (int64_t i = 0; i < n; i++) {
         const char *p = (const char *)t->data + vx_offset_of(t, i);

@@ -36,6 +36,10 @@ typedef struct vx_tensor {
 /* New contiguous, zero-filled tensor in the arena. NULL + error on bad shape. */
 vx_tensor *vx_new(vx_ctx *ctx, vx_dtype dt, int ndim, const int64_t *shape);
 
+/* Like vx_new, but the data is not zero-filled: for outputs a kernel
+ * overwrites in full before anything reads them. */
+vx_tensor *vx_empty(vx_ctx *ctx, vx_dtype dt, int ndim, const int64_t *shape);
+
 /* New contiguous, zero-filled persistent tensor that requires grad when
  * `requires_grad`; `name` is copied (parameter path, may be NULL). */
 vx_tensor *vx_param(vx_ctx *ctx, const char *name, vx_dtype dt, int ndim,
@@ -69,6 +73,11 @@ int64_t vx_offset_of(const vx_tensor *t, int64_t i);
 
 /* Copy all elements into a contiguous caller buffer as f32 (any dtype). */
 void vx_copy_to_f32(const vx_tensor *t, float *dst);
+
+/* Copy all elements, in row-major logical order and in t's own dtype, into
+ * a contiguous caller buffer of vx_numel(t) elements (any strides; fast:
+ * runs of the innermost dim are copied whole when it is contiguous). */
+void vx_copy_elements(const vx_tensor *t, void *dst);
 
 /* Fill helpers (any strides; f32 only). */
 void vx_fill(vx_tensor *t, float v);

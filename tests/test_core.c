@@ -190,6 +190,30 @@ START_TEST(arena_limit_gives_out_of_memory_error)
 }
 END_TEST
 
+/* vx_empty: same header, alignment and checks as vx_new; the memory it
+ * hands out is not cleared, but vx_new's still is after it was dirtied. */
+START_TEST(empty_tensors_have_the_shape_and_checks_of_new)
+{
+    vx_ctx *ctx = vx_ctx_new((vx_ctx_opts){.arena_limit_bytes = 1 << 16});
+    vx_tensor *e = vx_empty(ctx, VX_F32, 3, (int64_t[]){2, 3, 5});
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(e->ndim, 3);
+    ck_assert_int_eq(vx_numel(e), 30);
+    ck_assert(vx_is_contiguous(e));
+    ck_assert_uint_eq((uintptr_t)e->data % 64, 0);
+    memset(e->data, 0xab, 30 * sizeof(float));
+    vx_ctx_reset(ctx);
+    vx_tensor *z = vx_new(ctx, VX_F32, 3, (int64_t[]){2, 3, 5});
+    ck_assert_ptr_eq(z->data, e->data); /* the same memory, cleared again */
+    for (int i = 0; i < 30; i++)
+        ck_assert_float_eq(((float *)z->data)[i], 0.0f);
+    ck_assert_fails(vx_empty(ctx, VX_F32, 1, (int64_t[]){-3}));
+    ck_assert_fails(vx_empty(ctx, VX_F32, 1, (int64_t[]){100000}));
+    ck_assert_int_eq(vx_last_status(), VX_ERR_OOM);
+    vx_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(bad_shapes_are_errors)
 {
     vx_ctx *ctx = test_ctx();
@@ -352,6 +376,7 @@ Suite *suite_core(void)
     tcase_add_test(tc, arena_reset_reuses_memory_without_growth);
     tcase_add_test(tc, arena_allocations_are_aligned_and_zeroed);
     tcase_add_test(tc, arena_limit_gives_out_of_memory_error);
+    tcase_add_test(tc, empty_tensors_have_the_shape_and_checks_of_new);
     tcase_add_test(tc, bad_shapes_are_errors);
     tcase_add_test(tc, params_survive_reset_and_keep_names);
     tcase_add_test(tc, tensor_queries);

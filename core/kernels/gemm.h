@@ -5,7 +5,8 @@
  *   1  naive triple loop, the oracle every other version is tested against
  *   2  cache-blocked and packed (Goto/BLIS loop nest), scalar 4×8 micro-kernel
  *   3  as 2 with an AVX2+FMA 6×16 register-tiled micro-kernel, masked edges
- *   4  as 2 with an AVX-512 12×32 register-tiled micro-kernel, masked edges
+ *   4  as 2 with an AVX-512 12×32 register-tiled micro-kernel, masked edges;
+ *      small products of plain row-major matrices read them in place, unpacked
  *   5  as 2 with a NEON 8×12 micro-kernel (aarch64 builds only)
  *   0  auto: the best version this CPU supports (cpuid at first use)
  * ref: K. Goto, R. van de Geijn, "Anatomy of high-performance matrix
@@ -105,6 +106,13 @@ void vx_gemm_ukernel_avx2_6x16(int64_t kc, const float *a, const float *b, float
                                int mr, int nr, bool accumulate);
 void vx_gemm_ukernel_avx512_12x32(int64_t kc, const float *a, const float *b, float *c,
                                   int64_t ldc, int mr, int nr, bool accumulate);
+/* The AVX-512 micro-kernel on operands read in place, no packing: C[mr, nr]
+ * (+)= A[mr, kc] · B[kc, nr] with A row-major (a, lda) and B row-major
+ * (b, ldb). The same sums in the same order as vx_gemm_ukernel_avx512_12x32
+ * on packed strips of A and B, so the same bits. */
+void vx_gemm_direct_avx512_12x32(int64_t kc, const float *a, int64_t lda, const float *b,
+                                 int64_t ldb, float *c, int64_t ldc, int mr, int nr,
+                                 bool accumulate);
 void vx_gemm_ukernel_neon_8x12(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                                int mr, int nr, bool accumulate);
 

@@ -112,6 +112,97 @@ void vx_gemm_ukernel_avx512_12x32(int64_t kc, const float *a, const float *b, fl
     tiles[mr - 1][halves](kc, a, b, c, ldc, lanes(nr), lanes(nr - 16), accumulate);
 }
 
+/* --- the same tiles on unpacked operands ---------------------------------------
+ * A row-major (row r of the tile at a + r·lda), B row-major (row k at
+ * b + k·ldb): the same FMAs in the same order as the packed tiles above, so
+ * the same bits; only where the operands are read from differs. Rows are
+ * addressed from four bases, three rows apart, plus 0, lda or 2·lda, which
+ * keeps every row pointer in a register. */
+static inline __attribute__((always_inline)) void tile_direct(int64_t kc, const float *a,
+                                                               int64_t lda, const float *b,
+                                                               int64_t ldb, float *c, int64_t ldc,
+                                                               const int rows, const int halves,
+                                                               __mmask16 m0, __mmask16 m1,
+                                                               bool accumulate)
+{
+    __m512 acc[MR][2];
+    __m256 acc8[MR];
+    const float *base[4];
+#pragma GCC unroll 4
+    for (int g = 0; g < 4; g++)
+        base[g] = 3 * g < rows ? a + 3 * g * lda : a;
+#pragma GCC unroll 12
+    for (int r = 0; r < rows; r++) {
+        acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+        acc8[r] = _mm256_setzero_ps();
+    }
+    for (int64_t k = 0; k < kc; k++, b += ldb) {
+        if (halves == 0) {
+            __m256 b0 = _mm256_maskz_loadu_ps((__mmask8)m0, b);
+#pragma GCC unroll 12
+            for (int r = 0; r < rows; r++)
+                acc8[r] = _mm256_fmadd_ps(_mm256_set1_ps(base[r / 3][k + (r % 3) * lda]), b0, acc8[r]);
+            continue;
+        }
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, b);
+        __m512 b1 = halves == 2 ? _mm512_maskz_loadu_ps(m1, b + 16) : b0;
+#pragma GCC unroll 12
+        for (int r = 0; r < rows; r++) {
+            __m512 av = _mm512_set1_ps(base[r / 3][k + (r % 3) * lda]);
+            acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+            if (halves == 2)
+                acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+        }
+    }
+#pragma GCC unroll 12
+    for (int r = 0; r < rows; r++) {
+        float *cr = c + r * ldc;
+        if (halves == 0) {
+            __m256 v = acc8[r];
+            if (accumulate)
+                v = _mm256_add_ps(_mm256_maskz_loadu_ps((__mmask8)m0, cr), v);
+            _mm256_mask_storeu_ps(cr, (__mmask8)m0, v);
+            continue;
+        }
+        __m512 v0 = acc[r][0], v1 = acc[r][1];
+        if (accumulate) {
+            v0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), v0);
+            if (halves == 2)
+                v1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, cr + 16), v1);
+        }
+        _mm512_mask_storeu_ps(cr, m0, v0);
+        if (halves == 2)
+            _mm512_mask_storeu_ps(cr + 16, m1, v1);
+    }
+}
+
+typedef void (*direct_fn)(int64_t, const float *, int64_t, const float *, int64_t, float *, int64_t,
+                          __mmask16, __mmask16, bool);
+
+#define DIRECT(R, H)                                                                          \
+    static void direct_##R##_##H(int64_t kc, const float *a, int64_t lda, const float *b,    \
+                                 int64_t ldb, float *c, int64_t ldc, __mmask16 m0,           \
+                                 __mmask16 m1, bool accumulate)                              \
+    {                                                                                         \
+        tile_direct(kc, a, lda, b, ldb, c, ldc, R, H, m0, m1, accumulate);                    \
+    }
+#define DIRECT_ROWS(R) DIRECT(R, 0) DIRECT(R, 1) DIRECT(R, 2)
+DIRECT_ROWS(1) DIRECT_ROWS(2) DIRECT_ROWS(3) DIRECT_ROWS(4) DIRECT_ROWS(5) DIRECT_ROWS(6)
+DIRECT_ROWS(7) DIRECT_ROWS(8) DIRECT_ROWS(9) DIRECT_ROWS(10) DIRECT_ROWS(11) DIRECT_ROWS(12)
+
+#define DROW(R) {direct_##R##_0, direct_##R##_1, direct_##R##_2}
+static const direct_fn directs[MR][3] = {
+    DROW(1), DROW(2), DROW(3), DROW(4), DROW(5), DROW(6), DROW(7), DROW(8), DROW(9), DROW(10), DROW(11), DROW(12),
+};
+
+void vx_gemm_direct_avx512_12x32(int64_t kc, const float *a, int64_t lda, const float *b,
+                                 int64_t ldb, float *c, int64_t ldc, int mr, int nr,
+                                 bool accumulate)
+{
+    int halves = nr > 16 ? 2 : nr > 8 ? 1 : 0; /* 0: one 8-lane vector */
+    directs[mr - 1][halves](kc, a, lda, b, ldb, c, ldc, lanes(nr), lanes(nr - 16), accumulate);
+}
+
 /* In-register transpose of a 16×16 block: r[i] lane j becomes r[j] lane i.
  * Pairs of rows interleave (unpack ps), then pairs of pairs (unpack pd),
  * then 128-bit lanes move between row groups (shuffle_f32x4, twice). */

@@ -171,22 +171,28 @@ vx_gemm_operand vx_phase_operand(const vx_phase_view *v)
 
 /* Rows [i0, i1) × columns [c0, c1) of vx_phase_interleave, one float at a time. */
 static void interleave_scalar(const float *z, int64_t ldz, int64_t s, int64_t i0, int64_t i1,
-                              int64_t c0, int64_t c1, float *out, int64_t ld_out)
+                              int64_t c0, int64_t c1, bool overwrite, const float *bias,
+                              float *out, int64_t ld_out)
 {
-    for (int64_t c = c0; c < c1; c++)
+    for (int64_t c = c0; c < c1; c++) {
+        float fill = bias ? bias[c] : 0.0f;
         for (int64_t i = i0; i < i1; i++)
-            for (int64_t r = 0; r < s; r++)
-                out[c * ld_out + i * s + r] += z[i * ldz + c * s + r];
+            for (int64_t r = 0; r < s; r++) {
+                float *o = &out[c * ld_out + i * s + r];
+                *o = (overwrite ? fill : *o) + z[i * ldz + c * s + r];
+            }
+    }
 }
 
 void vx_phase_interleave(const float *z, int64_t ldz, int64_t s, int64_t rows, int64_t cols,
-                         float *out, int64_t ld_out)
+                         bool overwrite, const float *bias, float *out, int64_t ld_out)
 {
     int64_t rows_done = 0, cols_done = 0;
 #if defined(__x86_64__)
     if (vx_cpu_avx512())
-        rows_done = vx_phase_interleave_avx512(z, ldz, s, rows, cols, out, ld_out, &cols_done);
+        rows_done = vx_phase_interleave_avx512(z, ldz, s, rows, cols, overwrite, bias, out, ld_out,
+                                               &cols_done);
 #endif
-    interleave_scalar(z, ldz, s, 0, rows_done, cols_done, cols, out, ld_out);
-    interleave_scalar(z, ldz, s, rows_done, rows, 0, cols, out, ld_out);
+    interleave_scalar(z, ldz, s, 0, rows_done, cols_done, cols, overwrite, bias, out, ld_out);
+    interleave_scalar(z, ldz, s, rows_done, rows, 0, cols, overwrite, bias, out, ld_out);
 }

@@ -15,6 +15,7 @@
 #ifndef VX_IM2COL_H
 #define VX_IM2COL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "gemm.h"
@@ -63,11 +64,14 @@ typedef struct vx_phase_view {
 
 vx_gemm_operand vx_phase_operand(const vx_phase_view *v);
 
-/* out[c·ld_out + i·s + r] += z[i·ldz + c·s + r] for i < rows, c < cols, r < s:
+/* out[c·ld_out + i·s + r] (+)= z[i·ldz + c·s + r] for i < rows, c < cols, r < s:
  * a polyphase result z [rows, cols·s] (row i holds every channel's s phase
- * outputs of step i) moved into channel rows of the output. */
+ * outputs of step i) moved into channel rows of the output. With overwrite
+ * the output is not read: out = bias[c] + z (0 + z when bias is NULL), the
+ * same bits as filling out with the bias first and adding; otherwise
+ * out += z and bias is ignored. */
 void vx_phase_interleave(const float *z, int64_t ldz, int64_t s, int64_t rows, int64_t cols,
-                         float *out, int64_t ld_out);
+                         bool overwrite, const float *bias, float *out, int64_t ld_out);
 
 /* AVX-512 versions (im2col_avx512.c); call only when vx_cpu_avx512(). The
  * tap packer handles stride 1; the interleave handles s ∈ {2, 4, 8} on whole
@@ -75,6 +79,7 @@ void vx_phase_interleave(const float *z, int64_t ldz, int64_t s, int64_t rows, i
 void vx_pack_taps_avx512(const vx_tap_view *v, int64_t j0, int64_t nc, int64_t p0, int64_t kc,
                          int width, float *dst);
 int64_t vx_phase_interleave_avx512(const float *z, int64_t ldz, int64_t s, int64_t rows,
-                                   int64_t cols, float *out, int64_t ld_out, int64_t *cols_done);
+                                   int64_t cols, bool overwrite, const float *bias, float *out,
+                                   int64_t ld_out, int64_t *cols_done);
 
 #endif

@@ -4,6 +4,7 @@
  * as a transpose of stride-float blocks. Compiled with -mavx512f/bw/vl/dq;
  * called only after cpuid says so. */
 #include <immintrin.h>
+#include <stdint.h>
 
 #include "im2col.h"
 
@@ -13,19 +14,45 @@ static __mmask16 lanes(int64_t n)
     return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
 }
 
+/* Eight 12-float strip rows, rows[k][0..11], stored as the 96 contiguous
+ * floats they take in a 12-wide strip: every four rows are merged into three
+ * full vectors (two-source permutes), so no store is masked. */
+static inline void store_8x12(const float *const rows[8], float *d)
+{
+    const __mmask16 m12 = 0x0FFF;
+    const __m512i i0 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19);
+    const __m512i i1 = _mm512_setr_epi32(4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23);
+    const __m512i i2 = _mm512_setr_epi32(8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27);
+    for (int h = 0; h < 2; h++, d += 48) {
+        __m512 r0 = _mm512_maskz_loadu_ps(m12, rows[4 * h]);
+        __m512 r1 = _mm512_maskz_loadu_ps(m12, rows[4 * h + 1]);
+        __m512 r2 = _mm512_maskz_loadu_ps(m12, rows[4 * h + 2]);
+        __m512 r3 = _mm512_maskz_loadu_ps(m12, rows[4 * h + 3]);
+        _mm512_storeu_ps(d, _mm512_permutex2var_ps(r0, i0, r1));
+        _mm512_storeu_ps(d + 16, _mm512_permutex2var_ps(r1, i1, r2));
+        _mm512_storeu_ps(d + 32, _mm512_permutex2var_ps(r2, i2, r3));
+    }
+}
+
 void vx_pack_taps_avx512(const vx_tap_view *v, int64_t j0, int64_t nc, int64_t p0, int64_t kc,
                          int width, float *dst)
 {
     enum { KB = 8 }; /* rows per pass: each strip then gets KB·width contiguous floats */
+    /* x is read as KB streams that the hardware prefetcher follows poorly
+     * when x is larger than L2: fetch this far ahead on each */
+    enum { PREFETCH_FLOATS = 128 };
     __mmask16 lo = lanes(width), hi = lanes(width - 16); /* a strip row: ≤ 32 floats */
     int64_t c = p0 / v->taps, u = p0 % v->taps;
     for (int64_t k0 = 0; k0 < kc; k0 += KB) {
         int64_t nk = kc - k0 < KB ? kc - k0 : KB;
         const float *row[KB];
         int64_t i0[KB]; /* x index of column j0, per row */
+        int64_t i_min = INT64_MAX, i_max = INT64_MIN;
         for (int64_t k = 0; k < nk; k++) {
             row[k] = v->x + c * v->ldx;
             i0[k] = j0 + v->offset[u];
+            i_min = i0[k] < i_min ? i0[k] : i_min;
+            i_max = i0[k] > i_max ? i0[k] : i_max;
             if (++u == v->taps) {
                 u = 0;
                 c++;
@@ -33,6 +60,15 @@ void vx_pack_taps_avx512(const vx_tap_view *v, int64_t j0, int64_t nc, int64_t p
         }
         for (int64_t s = 0; s < nc; s += width) {
             int64_t cols = nc - s < width ? nc - s : width;
+            if (width == 12 && nk == KB && cols == 12 && i_min + s >= 0 && i_max + s + 12 <= v->len) {
+                const float *src[KB];
+                for (int k = 0; k < KB; k++) {
+                    src[k] = row[k] + i0[k] + s;
+                    _mm_prefetch((const char *)(src[k] + PREFETCH_FLOATS), _MM_HINT_T0);
+                }
+                store_8x12(src, dst + s * kc + k0 * width);
+                continue;
+            }
             for (int64_t k = 0; k < nk; k++) {
                 float *d = dst + s * kc + (k0 + k) * width;
                 int64_t first = i0[k] + s;
@@ -74,11 +110,12 @@ static inline void transpose8x64(__m512d r[8])
     r[7] = _mm512_shuffle_f64x2(u[3], u[7], 0xdd);
 }
 
-/* out[c·ld_out + i·s + r] += z[i·ldz + c·s + r]: one zmm holds L = 16/s
- * channels' s-float groups, so L rows of z form an L×L block of s-float
- * elements whose transpose is L contiguous runs of out. */
-static void interleave_blocks_pow2(const float *z, int64_t ldz, const int s, int64_t rows,
-                                   int64_t cols, float *out, int64_t ld_out)
+/* out[c·ld_out + i·s + r] (+)= z[i·ldz + c·s + r] (see vx_phase_interleave):
+ * one zmm holds L = 16/s channels' s-float groups, so L rows of z form an
+ * L×L block of s-float elements whose transpose is L contiguous runs of out. */
+static inline __attribute__((always_inline)) void interleave_blocks_pow2(
+    const float *z, int64_t ldz, const int s, int64_t rows, int64_t cols, bool overwrite,
+    const float *bias, float *out, int64_t ld_out)
 {
     const int L = 16 / s;
     for (int64_t i = 0; i < rows; i += L)
@@ -107,13 +144,15 @@ static void interleave_blocks_pow2(const float *z, int64_t ldz, const int s, int
             }
             for (int k = 0; k < L; k++) {
                 float *o = out + (c + k) * ld_out + i * s;
-                _mm512_storeu_ps(o, _mm512_add_ps(_mm512_loadu_ps(o), v[k]));
+                __m512 base = overwrite ? _mm512_set1_ps(bias ? bias[c + k] : 0.0f) : _mm512_loadu_ps(o);
+                _mm512_storeu_ps(o, _mm512_add_ps(base, v[k]));
             }
         }
 }
 
 int64_t vx_phase_interleave_avx512(const float *z, int64_t ldz, int64_t s, int64_t rows,
-                                   int64_t cols, float *out, int64_t ld_out, int64_t *cols_done)
+                                   int64_t cols, bool overwrite, const float *bias, float *out,
+                                   int64_t ld_out, int64_t *cols_done)
 {
     int64_t L = s == 2 || s == 4 || s == 8 ? 16 / s : 0;
     int64_t full_rows = L ? rows / L * L : 0, full_cols = L ? cols / L * L : 0;
@@ -121,9 +160,9 @@ int64_t vx_phase_interleave_avx512(const float *z, int64_t ldz, int64_t s, int64
     if (full_rows == 0 || full_cols == 0)
         return 0;
     switch (s) {
-    case 2: interleave_blocks_pow2(z, ldz, 2, full_rows, full_cols, out, ld_out); break;
-    case 4: interleave_blocks_pow2(z, ldz, 4, full_rows, full_cols, out, ld_out); break;
-    default: interleave_blocks_pow2(z, ldz, 8, full_rows, full_cols, out, ld_out); break;
+    case 2: interleave_blocks_pow2(z, ldz, 2, full_rows, full_cols, overwrite, bias, out, ld_out); break;
+    case 4: interleave_blocks_pow2(z, ldz, 4, full_rows, full_cols, overwrite, bias, out, ld_out); break;
+    default: interleave_blocks_pow2(z, ldz, 8, full_rows, full_cols, overwrite, bias, out, ld_out); break;
     }
     return full_rows;
 }

@@ -9,12 +9,12 @@
  * length formulas, weight layouts, groups, output_padding rule). */
 #include "conv_gemm.h"
 
-static conv_geom geom_of(const vx_tensor *x, const vx_tensor *w, const vx_tensor *y,
+static conv_geom geom_of(const vx_tensor *x, const vx_tensor *w, int64_t Cout, int64_t Tout,
                          const int64_t *iarg)
 {
     conv_geom g = {
         .B = x->shape[0], .Cin = x->shape[1], .T = x->shape[2],
-        .Cout = y->shape[1], .Tout = y->shape[2], .K = w->shape[2],
+        .Cout = Cout, .Tout = Tout, .K = w->shape[2],
         .stride = iarg[0], .pad = iarg[1], .dilation = iarg[2], .groups = iarg[3],
     };
     g.cin_g = g.Cin / g.groups;
@@ -29,17 +29,6 @@ static void bias_backward(float *db, const float *gy, const conv_geom *g)
         for (int64_t co = 0; co < g->Cout; co++)
             for (int64_t t = 0; t < g->Tout; t++)
                 db[co] += gy[(b * g->Cout + co) * g->Tout + t];
-}
-
-/* y[b, co, :] = bias[co] (or 0 when there is no bias). */
-static void fill_bias(float *py, const float *pb, const conv_geom *g)
-{
-    if (!pb)
-        return;
-    for (int64_t b = 0; b < g->B; b++)
-        for (int64_t co = 0; co < g->Cout; co++)
-            for (int64_t t = 0; t < g->Tout; t++)
-                py[(b * g->Cout + co) * g->Tout + t] = pb[co];
 }
 
 /* Checks shared by both ops: dtypes, ranks, hyperparameter ranges, bias shape. */
@@ -214,7 +203,8 @@ static void conv_transpose1d_backward_ref(const conv_geom *g, const float *px, c
 typedef struct conv_kind {
     vx_op_id op;
     bool transposed;
-    vx_status (*forward_gemm)(vx_ctx *, const conv_geom *, const float *, const float *, float *);
+    vx_status (*forward_gemm)(vx_ctx *, const conv_geom *, const float *, const float *,
+                              const float *, float *);
     void (*forward_ref)(const conv_geom *, const float *, const float *, float *);
     vx_status (*backward_gemm)(vx_ctx *, const conv_geom *, const float *, const float *,
                                const float *, float *, float *);
@@ -247,7 +237,8 @@ static vx_status conv_backward(vx_ctx *ctx, vx_node *node)
     vx_status st = vx_input_grads(ctx, node, g);
     if (st != VX_OK)
         return st;
-    conv_geom G = geom_of(node->in[0], node->in[1], node->out, node->iarg);
+    conv_geom G = geom_of(node->in[0], node->in[1], node->out->shape[1], node->out->shape[2],
+                          node->iarg);
     const float *px = node->in[0]->data, *pw = node->in[1]->data, *gy = node->out->grad->data;
     if (!vx_reference(ctx) && conv_gemm_worth(&G, kind->transposed)) {
         st = kind->backward_gemm(ctx, &G, px, pw, gy, g[0], g[1]);
@@ -268,14 +259,16 @@ static vx_tensor *conv_run(vx_ctx *ctx, const conv_kind *kind, vx_tensor *x, vx_
 {
     if (!make_contiguous(ctx, &x, &w, &bias))
         return NULL;
-    vx_tensor *y = vx_new(ctx, VX_F32, 3, (int64_t[]){x->shape[0], Cout, Tout});
+    conv_geom G = geom_of(x, w, Cout, Tout, iarg);
+    const float *pb = bias ? bias->data : NULL;
+    /* both paths write every output (bias included) before reading it: no zero fill */
+    vx_tensor *y = vx_empty(ctx, VX_F32, 3, (int64_t[]){x->shape[0], Cout, Tout});
     VX_RETURN_IF_NULL(y);
-    conv_geom G = geom_of(x, w, y, iarg);
-    fill_bias(y->data, bias ? bias->data : NULL, &G);
     if (!vx_reference(ctx) && conv_gemm_worth(&G, kind->transposed)) {
-        if (kind->forward_gemm(ctx, &G, x->data, w->data, y->data) != VX_OK)
+        if (kind->forward_gemm(ctx, &G, x->data, w->data, pb, y->data) != VX_OK)
             return NULL;
     } else {
+        conv_fill_bias(y->data, pb, &G);
         kind->forward_ref(&G, x->data, w->data, y->data);
     }
     vx_tensor *in[3] = {x, w, bias};

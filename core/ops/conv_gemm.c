@@ -23,7 +23,11 @@
 #include "../kernels/im2col.h"
 #include "../threads.h"
 
-enum { COL_BUDGET_FLOATS = 1 << 19, PHASE_TILE = 512 };
+/* COL_BUDGET_FLOATS bounds version 2's col tiles. A polyphase tile holds
+ * PHASE_TILE_FLOATS of Z (a quarter of the 1 MiB L2, where the interleave
+ * finds it) and at least PHASE_TILE_MIN_ROWS rows, so that the phase
+ * weights are packed once per that many outputs. */
+enum { COL_BUDGET_FLOATS = 1 << 19, PHASE_TILE_FLOATS = 1 << 16, PHASE_TILE_MIN_ROWS = 512 };
 
 /* One input channel per output channel, stride 1: the direct kernel of
  * core/kernels/depthwise.h runs conv1d. */
@@ -40,6 +44,17 @@ bool conv_gemm_worth(const conv_geom *g, bool transposed)
         return true;
     int64_t a = transposed ? g->cin_g : g->cout_g, b = transposed ? g->cout_g : g->cin_g;
     return a >= 4 && b * g->K >= 8;
+}
+
+void conv_fill_bias(float *y, const float *bias, const conv_geom *g)
+{
+    for (int64_t b = 0; b < g->B; b++)
+        for (int64_t co = 0; co < g->Cout; co++) {
+            float *row = y + (b * g->Cout + co) * g->Tout; /* [Tout] */
+            float v = bias ? bias[co] : 0.0f;
+            for (int64_t t = 0; t < g->Tout; t++)
+                row[t] = v;
+        }
 }
 
 /* Columns per tile for a col buffer with `rows` rows covering `n` columns. */
@@ -165,19 +180,21 @@ static vx_status polyphase_plan(vx_ctx *ctx, int64_t K, int64_t stride, int64_t 
 }
 
 typedef struct interleave_job {
-    const float *z; /* [nq, m·stride] */
-    float *out;     /* [m, n_out]     */
+    const float *z;    /* [nq, m·stride] */
+    float *out;        /* [m, n_out]     */
     int64_t nq, q0, m, n_out, stride, pad;
+    bool overwrite;    /* out = bias + z (out not read) instead of out += z */
+    const float *bias; /* [m] or NULL (0) */
 } interleave_job;
 
 enum { CHANNEL_BLOCK = 16 };
 
 static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
-/* out[co, q·stride + r − pad] += z[q − q0, co·stride + r] for channels in
- * blocks [begin, end) of CHANNEL_BLOCK. Rows whose s outputs all land inside
- * [0, n_out) go to vx_phase_interleave; the few at either end are clipped
- * here. */
+/* out[co, q·stride + r − pad] (+)= z[q − q0, co·stride + r] for channels in
+ * blocks [begin, end) of CHANNEL_BLOCK (overwriting with bias + z when the
+ * job says so). Rows whose s outputs all land inside [0, n_out) go to
+ * vx_phase_interleave; the few at either end are clipped here. */
 static void interleave_blocks(void *arg, int64_t begin, int64_t end, int tid)
 {
     (void)tid;
@@ -190,7 +207,8 @@ static void interleave_blocks(void *arg, int64_t begin, int64_t end, int tid)
     for (int64_t blk = begin; blk < end; blk++) {
         int64_t c0 = blk * CHANNEL_BLOCK, c1 = c0 + CHANNEL_BLOCK < j->m ? c0 + CHANNEL_BLOCK : j->m;
         if (i_b > i_a)
-            vx_phase_interleave(j->z + i_a * ldz + c0 * s, ldz, s, i_b - i_a, c1 - c0,
+            vx_phase_interleave(j->z + i_a * ldz + c0 * s, ldz, s, i_b - i_a, c1 - c0, j->overwrite,
+                                j->bias ? j->bias + c0 : NULL,
                                 j->out + c0 * j->n_out + (j->q0 + i_a) * s - j->pad, j->n_out);
         for (int64_t i = 0; i < j->nq; i++) {
             if (i == i_a)
@@ -200,18 +218,27 @@ static void interleave_blocks(void *arg, int64_t begin, int64_t end, int tid)
             int64_t o = (j->q0 + i) * s - j->pad; /* output of phase 0 */
             int64_t r0 = o < 0 ? -o : 0, r1 = j->n_out - o < s ? j->n_out - o : s;
             for (int64_t co = c0; co < c1; co++)
-                for (int64_t r = r0; r < r1; r++)
-                    j->out[co * j->n_out + o + r] += j->z[i * ldz + co * s + r];
+                for (int64_t r = r0; r < r1; r++) {
+                    float *y = &j->out[co * j->n_out + o + r];
+                    float fill = j->bias ? j->bias[co] : 0.0f;
+                    *y = (j->overwrite ? fill : *y) + j->z[i * ldz + co * s + r];
+                }
         }
     }
 }
 
-static vx_status phase_gemm(vx_ctx *ctx, const lowered *l, const polyphase *pp)
+/* out (+)= the polyphase product (see polyphase above); with overwrite, out
+ * is written once, bias + product, and never read (every output index has
+ * exactly one (q, r)). */
+static vx_status phase_gemm(vx_ctx *ctx, const lowered *l, const polyphase *pp, bool overwrite,
+                            const float *bias)
 {
     int64_t s = l->stride, ncol = l->m * s, kdim = l->ch * pp->n_shift;
     /* q covers every output: o + pad ∈ [pad, pad + n_out) */
     int64_t q_lo = l->pad / s, q_hi = (l->n_out - 1 + l->pad) / s;
-    int64_t nq = q_hi - q_lo + 1, tile = nq < PHASE_TILE ? nq : PHASE_TILE;
+    int64_t tile = PHASE_TILE_FLOATS / ncol, nq = q_hi - q_lo + 1;
+    tile = tile < PHASE_TILE_MIN_ROWS ? PHASE_TILE_MIN_ROWS : tile;
+    tile = nq < tile ? nq : tile;
     float *z = vx_arena_alloc(ctx, sizeof(float) * (size_t)(tile * ncol));
     int64_t *offset = vx_arena_alloc(ctx, sizeof(int64_t) * (size_t)pp->n_shift);
     if (!z || !offset)
@@ -226,7 +253,7 @@ static vx_status phase_gemm(vx_ctx *ctx, const lowered *l, const polyphase *pp)
         for (int64_t u = 0; u < pp->n_shift; u++) /* row j of the tile reads in[q0 + j − shift] */
             offset[u] = q0 - pp->shift[u];
         vx_sgemm_operands(nt, ncol, kdim, &at, &b, 0.0f, z, ncol);
-        interleave_job job = {z, l->out, nt, q0, l->m, l->n_out, s, l->pad};
+        interleave_job job = {z, l->out, nt, q0, l->m, l->n_out, s, l->pad, overwrite, bias};
         vx_parallel_for(blocks, nt * ncol >= (1 << 16) ? 1 : blocks, interleave_blocks, &job);
     }
     return VX_OK;
@@ -243,8 +270,9 @@ static int version(void)
 /* --- conv1d -------------------------------------------------------------------- */
 
 vx_status conv1d_forward_gemm(vx_ctx *ctx, const conv_geom *g, const float *x, const float *w,
-                              float *y)
+                              const float *bias, float *y)
 {
+    conv_fill_bias(y, bias, g); /* every lowering below adds into y */
     if (depthwise(g)) { /* x [B, C, T], w [C, 1, K] -> y [B, C, Tout] */
         for (int64_t b = 0; b < g->B; b++)
             for (int64_t c = 0; c < g->Cout; c++)
@@ -342,7 +370,7 @@ vx_status conv1d_backward_gemm(vx_ctx *ctx, const conv_geom *g, const float *x, 
             if (phases) { /* dx_g = conv_transpose(dy_g) with w_g read as [cout_g, cin_g, K] */
                 lowered l = {dyg, g->cout_g, g->Tout, wg, dxg, g->cin_g, g->T,
                              g->K, g->stride, g->pad, g->dilation};
-                vx_status st = phase_gemm(ctx, &l, &pp);
+                vx_status st = phase_gemm(ctx, &l, &pp, false, NULL);
                 if (st != VX_OK)
                     return st;
             }
@@ -366,7 +394,7 @@ vx_status conv1d_backward_gemm(vx_ctx *ctx, const conv_geom *g, const float *x, 
 /* --- conv_transpose1d ---------------------------------------------------------- */
 
 vx_status conv_transpose1d_forward_gemm(vx_ctx *ctx, const conv_geom *g, const float *x,
-                                        const float *w, float *y)
+                                        const float *w, const float *bias, float *y)
 {
     int64_t rows = g->cout_g * g->K, nt_max = tile_cols(rows, g->T);
     polyphase pp;
@@ -380,12 +408,13 @@ vx_status conv_transpose1d_forward_gemm(vx_ctx *ctx, const conv_geom *g, const f
                              w + gi * g->cin_g * rows,
                              y + (b * g->Cout + gi * g->cout_g) * g->Tout, g->cout_g, g->Tout,
                              g->K, g->stride, g->pad, g->dilation};
-                vx_status st = phase_gemm(ctx, &l, &pp);
+                vx_status st = phase_gemm(ctx, &l, &pp, true, bias ? bias + gi * g->cout_g : NULL);
                 if (st != VX_OK)
                     return st;
             }
         return VX_OK;
     }
+    conv_fill_bias(y, bias, g); /* col2im adds into y */
     vx_conv_geom yg_geom = y_geom(g);
     float *col = vx_arena_alloc(ctx, sizeof(float) * (size_t)(rows * nt_max));
     if (!col)

@@ -19,14 +19,18 @@ typedef struct conv_geom {
  * not for depthwise and other tiny-per-group convolutions). */
 bool conv_gemm_worth(const conv_geom *g, bool transposed);
 
-/* Each adds into its outputs: y (pre-filled with bias), dx, dw (either may be
+/* y[b, co, :] = bias[co], or 0 when bias is NULL. */
+void conv_fill_bias(float *y, const float *bias, const conv_geom *g);
+
+/* The forward passes write y = conv(x, w) + bias (bias may be NULL) into an
+ * uninitialised y; the backward passes add into dx and dw (either may be
  * NULL). Scratch comes from the arena. */
 vx_status conv1d_forward_gemm(vx_ctx *ctx, const conv_geom *g, const float *x, const float *w,
-                              float *y);
+                              const float *bias, float *y);
 vx_status conv1d_backward_gemm(vx_ctx *ctx, const conv_geom *g, const float *x, const float *w,
                                const float *dy, float *dx, float *dw);
 vx_status conv_transpose1d_forward_gemm(vx_ctx *ctx, const conv_geom *g, const float *x,
-                                        const float *w, float *y);
+                                        const float *w, const float *bias, float *y);
 vx_status conv_transpose1d_backward_gemm(vx_ctx *ctx, const conv_geom *g, const float *x,
                                          const float *w, const float *dy, float *dx, float *dw);
 

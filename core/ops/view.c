@@ -70,10 +70,7 @@ vx_tensor *vx_contiguous(vx_ctx *ctx, vx_tensor *x)
         return x;
     vx_tensor *out = vx_new(ctx, x->dtype, x->ndim, x->shape);
     VX_RETURN_IF_NULL(out);
-    size_t es = vx_dtype_size(x->dtype);
-    int64_t n = vx_numel(x);
-    for (int64_t i = 0; i < n; i++)
-        memcpy((char *)out->data + i * (int64_t)es, (const char *)x->data + vx_offset_of(x, i), es);
+    vx_copy_elements(x, out->data);
     if (vx_needs_grad(ctx, 1, &x))
         VX_RETURN_IF_NULL(vx_record(ctx, VX_OP_CONTIGUOUS, out, 1, &x, contiguous_backward));
     return out;

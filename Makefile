@@ -175,7 +175,11 @@ help:
 	@echo "make voice      fetch the default Piper voice into data/voices/"
 	@echo "make demo       set up and run the main job"
 	@echo "make corpus     distil a 1.1-hour training corpus from the voice into data/corpus/joe/"
+	@echo "make CUDA=1     also build the CUDA kernels (nvcc) into build/libvoxc_cuda.so"
+	@echo "make test-cuda  the backend parity suite on the CUDA GPU (says so when there is none)"
 	@echo "make fuzz       build the libFuzzer targets (clang); make fuzz-run FUZZ_SECONDS=300 runs them"
 	@echo "make clean      remove build/"
+
+include hw/cuda/cuda.mk
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

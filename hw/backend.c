@@ -7,21 +7,20 @@
 #include "hw/backend.h"
 #include "hw/backends.h"
 
-static const char *const backend_names[] = {"cpu", "opencl", NULL};
+static const char *const backend_names[] = {"cpu", "opencl", "cuda", NULL};
 
 const char *const *vx_backend_names(void) { return backend_names; }
 
 const vx_backend *vx_backend_get(const char *name)
 {
     if (!name)
-        return vx_fail_null(VX_ERR_ARG, "backend: no name given (cpu, opencl)");
+        return vx_fail_null(VX_ERR_ARG, "backend: no name given (cpu, opencl, cuda)");
     if (!strcmp(name, "cpu"))
         return &vx_backend_cpu;
     if (!strcmp(name, "opencl"))
         return &vx_backend_opencl;
     if (!strcmp(name, "cuda"))
-        return vx_fail_null(VX_ERR_UNSUPPORTED,
-                            "backend 'cuda' is not built into this voxc yet; use cpu or opencl");
+        return &vx_backend_cuda;
     return vx_fail_null(VX_ERR_ARG, "backend: unknown name '%s' (cpu, opencl, cuda)", name);
 }
 

@@ -7,5 +7,6 @@
 
 extern const vx_backend vx_backend_cpu;    /* hw/cpu/backend_cpu.c       */
 extern const vx_backend vx_backend_opencl; /* hw/opencl/backend_opencl.c */
+extern const vx_backend vx_backend_cuda;   /* hw/cuda/backend_cuda.c     */
 
 #endif

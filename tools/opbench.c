@@ -589,7 +589,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: voxc-opbench OP [--shape A,B,...] [--threads N] [--impl N] [--runs N]\n"
-            "                    [--backend cpu|opencl] [--json] [--vs-openblas] [--trace FILE.json]\n"
+            "                    [--backend cpu|opencl|cuda] [--json] [--vs-openblas] [--trace FILE.json]\n"
             "                    [--cpu-time] [--raw]\n"
             "       voxc-opbench --suite tts [options]\n"
             "\n"
@@ -608,10 +608,12 @@ static void usage(FILE *f)
             "                    (core/kernels/conv_lab.h); elementwise 1 scalar, 2 AVX2, 3 AVX-512,\n"
             "                    4 NEON (core/kernels/vmath.h)\n"
             "  --threads N       worker threads (default: $VOXC_THREADS or all CPUs)\n"
-            "  --backend B       cpu (default: the ops of core/ops.h with their fast paths) or opencl\n"
-            "                    (the op's kernel on $VOXC_OPENCL_DEVICE or the first GPU/device,\n"
-            "                    timed by OpenCL profiling events: device time, no copies; gemm runs\n"
-            "                    as matmul; --impl, --threads, --vs-openblas, --raw do not apply)\n"
+            "  --backend B       cpu (default: the ops of core/ops.h with their fast paths), opencl\n"
+            "                    or cuda: the op's kernel on the device ($VOXC_OPENCL_DEVICE or the\n"
+            "                    first GPU/device; cuda: the first GPU, kernels of make CUDA=1),\n"
+            "                    timed by OpenCL profiling / CUDA events: device time, no copies;\n"
+            "                    gemm runs as matmul; --impl, --threads, --vs-openblas, --raw do not\n"
+            "                    apply\n"
             "  --vs-openblas     time OpenBLAS cblas_sgemm on the same shapes, runs alternating with\n"
             "                    voxc's (dlopen, if installed; OPENBLAS_THREAD_TIMEOUT=4 unless set,\n"
             "                    so its idle workers sleep as voxc's do); ratio = voxc / OpenBLAS\n"
@@ -734,9 +736,9 @@ int main(int argc, char **argv)
             o.trace = val;
             i++;
         } else if (!strcmp(a, "--backend") && val) {
-            if (strcmp(val, "cpu") && strcmp(val, "opencl"))
-                return fprintf(stderr, "voxc-opbench: unknown backend '%s' (cpu or opencl)\n", val), 2;
-            if (!strcmp(val, "opencl") && !(o.device = vx_backend_start(val)))
+            if (strcmp(val, "cpu") && strcmp(val, "opencl") && strcmp(val, "cuda"))
+                return fprintf(stderr, "voxc-opbench: unknown backend '%s' (cpu, opencl or cuda)\n", val), 2;
+            if (strcmp(val, "cpu") && !(o.device = vx_backend_start(val)))
                 return fprintf(stderr, "voxc-opbench: %s\n", vx_last_error()), 1;
             i++;
         } else if (a[0] != '-' && !o.op) {

@@ -407,7 +407,7 @@ START_TEST(voxc_train_and_vocode_print_help_and_refuse_bad_usage)
         {"voxc-train --help", 0, "usage: voxc-train hifigan"},
         {"voxc-train hifigan --help", 0, "--init-from-piper"},
         {"voxc-train", 2, "usage"},
-        {"voxc-train fastspeech2 --data x", 2, "unknown model 'fastspeech2'"},
+        {"voxc-train tacotron --data x", 2, "unknown model 'tacotron'"},
         {"voxc-train hifigan --data d --out o", 2, "--config is required"},
         {"voxc-train hifigan --config v9 --data d --out o", 2, "use v1, v2, v3"},
         {"voxc-train hifigan --config v1 --data d --out o --batch 0", 2, "--batch '0'"},

@@ -2,11 +2,8 @@
 #include "train/hifigan_loop.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/json.h"
@@ -20,6 +17,7 @@
 #include "train/loader.h"
 #include "train/log.h"
 #include "train/mkdirs.h"
+#include "train/run_common.h"
 #include "train/stop.h"
 
 #define PATH_BUF 4096
@@ -62,27 +60,6 @@ vx_hifigan_run_opts vx_hifigan_run_defaults(void)
     };
     vx_hifigan_config_named("v1", &o.gen);
     return o;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void note(const vx_hifigan_trainer *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void note(const vx_hifigan_trainer *t, const char *fmt, ...)
-{
-    if (!t->o.log)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(t->o.log, fmt, ap);
-    va_end(ap);
-    fputc('\n', t->o.log);
-    fflush(t->o.log);
 }
 
 /* --- setup -------------------------------------------------------------------------- */
@@ -261,8 +238,8 @@ static vx_status resume(vx_hifigan_trainer *t, const char *path)
             t->step = t->saved_step = ck.step;
             snprintf(t->checkpoint, sizeof t->checkpoint, "%s", path);
             if (saved_train)
-                note(t, "resuming from %s (step %lld; it was trained with %s)", path,
-                     (long long)ck.step, saved_train);
+                vx_run_note(t->o.log, "resuming from %s (step %lld; it was trained with %s)", path,
+                            (long long)ck.step, saved_train);
         }
     }
     free(saved);
@@ -289,7 +266,7 @@ static vx_status init_from_checkpoint(vx_hifigan_trainer *t, const char *path)
     vx_st_close(f);
     if (has_d && (st = vx_ckpt_load_tensors(path, t->state + ng, t->n_state - ng)) != VX_OK)
         return vx_fail(st, "--init: %s", vx_last_error());
-    note(t, "initialised the generator%s from %s", has_d ? " and the discriminators" : "", path);
+    vx_run_note(t->o.log, "initialised the generator%s from %s", has_d ? " and the discriminators" : "", path);
     return VX_OK;
 }
 
@@ -317,8 +294,8 @@ static vx_status init_from_piper(vx_hifigan_trainer *t, const char *voice_path)
     if (st == VX_OK)
         st = vx_hifigan_init_from_piper(t->gen, v, &copied);
     if (st == VX_OK)
-        note(t, "initialised the generator from the decoder of %s (%d tensors; conv_pre is new)",
-             voice_path, copied);
+        vx_run_note(t->o.log, "initialised the generator from the decoder of %s (%d tensors; conv_pre is "
+                    "new)", voice_path, copied);
     vx_piper_free(v);
     return st;
 }
@@ -389,7 +366,8 @@ vx_hifigan_trainer *vx_hifigan_trainer_new(const vx_hifigan_run_opts *o, vx_data
             t->info.resumed = true;
             snprintf(t->started_from, sizeof t->started_from, "%s", path);
             if (o->init_ckpt || o->init_piper)
-                note(t, "note: %s is ignored: the run resumes", o->init_ckpt ? "--init" : "--init-from-piper");
+                vx_run_note(t->o.log, "note: %s is ignored: the run resumes",
+                            o->init_ckpt ? "--init" : "--init-from-piper");
         }
     } else if (st == VX_OK && o->init_ckpt) {
         st = init_from_checkpoint(t, o->init_ckpt);
@@ -505,30 +483,18 @@ static vx_status save_checkpoint(vx_hifigan_trainer *t)
 {
     vx_ckpt_optim optims[2];
     vx_ckpt ck = make_ckpt(t, optims);
-    vx_status st = vx_ckpt_save_in_run(t->o.run_dir, &ck, t->o.keep, t->checkpoint, sizeof t->checkpoint);
-    if (st != VX_OK)
-        return st;
-    t->saved_step = t->step;
-    struct stat sb;
-    bool logged = stat(t->log_path, &sb) == 0 && sb.st_size > 0;
-    if (logged && vx_trainlog_plot(t->log_path, t->svg_path, NULL, 0) != VX_OK)
-        note(t, "note: could not draw %s: %s", t->svg_path, vx_last_error());
-    return VX_OK;
+    vx_status st = vx_run_checkpoint(t->o.run_dir, &ck, t->o.keep, t->log_path, t->svg_path, t->checkpoint,
+                                     sizeof t->checkpoint, t->o.log);
+    if (st == VX_OK)
+        t->saved_step = t->step;
+    return st;
 }
 
-/* The progress line: a terminal line rewritten in place, else one line per step. */
+/* The progress line (train/run_common.h). */
 static void progress(const vx_hifigan_trainer *t, const vx_hifigan_losses *l, double val, double rate)
 {
-    if (!t->o.log)
-        return;
     vx_log_value v[4] = {{"loss_g", l->gen_all}, {"loss_d", l->disc_all}, {"mel", l->mel}, {"val_mel", val}};
-    char line[512];
-    vx_progress_format(line, sizeof line, t->step, t->o.steps, v, isnan(val) ? 3 : 4, rate);
-    if (isatty(fileno(t->o.log)))
-        fprintf(t->o.log, "\r%s\033[K", line);
-    else
-        fprintf(t->o.log, "%s\n", line);
-    fflush(t->o.log);
+    vx_run_progress(t->o.log, t->step, t->o.steps, v, isnan(val) ? 3 : 4, rate);
 }
 
 /* After a NaN/Inf at step t->step + 1: keep or save the last good state and
@@ -593,7 +559,7 @@ vx_status vx_hifigan_trainer_run(vx_hifigan_trainer *t, vx_hifigan_run_result *r
         st = vx_last_status();
     if (st == VX_OK)
         st = vx_stop_install();
-    double t0 = now_s();
+    double t0 = vx_run_clock();
     int64_t first = t->step;
     while (st == VX_OK && t->step < o->steps && !vx_stop_requested()) {
         vx_batch *b = &sync_batch;
@@ -619,14 +585,15 @@ vx_status vx_hifigan_trainer_run(vx_hifigan_trainer *t, vx_hifigan_run_result *r
         if (o->val_every > 0 && t->step % o->val_every == 0 && t->info.n_val > 0) {
             val = vx_hifigan_trainer_validate(t);
             if (isnan(val))
-                note(t, "note: validation at step %lld failed: %s", (long long)t->step, vx_last_error());
+                vx_run_note(t->o.log, "note: validation at step %lld failed: %s", (long long)t->step,
+                            vx_last_error());
             else
                 r->val_mel = val;
         }
         st = log_step(t, lg, &l, lr, val);
         if (st != VX_OK)
             break;
-        double elapsed = now_s() - t0;
+        double elapsed = vx_run_clock() - t0;
         progress(t, &l, val, elapsed > 0 ? (double)(t->step - first) / elapsed : 0);
         if (o->ckpt_every > 0 && t->step % o->ckpt_every == 0)
             st = save_checkpoint(t);
@@ -638,8 +605,7 @@ vx_status vx_hifigan_trainer_run(vx_hifigan_trainer *t, vx_hifigan_run_result *r
     r->stopped = vx_stop_requested() && t->step < o->steps;
     r->signal = vx_stop_signal();
     vx_stop_uninstall();
-    if (o->log && isatty(fileno(o->log)))
-        fputc('\n', o->log);
+    vx_run_progress_end(o->log);
     vx_status close_st = vx_trainlog_close(lg);
     if (st == VX_OK)
         st = close_st;

@@ -7,7 +7,6 @@
  * the hyper-parameters from shapes and node attributes and read the JSON. */
 #include "piper_import.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -17,6 +16,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "core/read_file.h"
 
 enum { MAX_CHANNELS = 1 << 20, MAX_COUNT = 4096 };
 
@@ -741,42 +741,6 @@ vx_piper_voice *vx_piper_import_onnx(const vx_onnx *m, const char *json_text, si
     return v;
 }
 
-/* The whole of a small text file, NUL-terminated. */
-static char *read_text_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return vx_fail_null(VX_ERR_IO, "piper: cannot open config %s: %s; it must sit next to the .onnx file "
-                            "(or pass its path)", path, strerror(errno));
-    char *buf = NULL;
-    size_t size = 0, cap = 0;
-    for (;;) {
-        if (size == cap) {
-            cap = cap ? cap * 2 : 1 << 16;
-            char *grown = cap <= VX_JSON_MAX_BYTES ? realloc(buf, cap + 1) : NULL;
-            if (!grown) {
-                free(buf);
-                fclose(f);
-                return vx_fail_null(VX_ERR_OOM, "piper: config %s is too large", path);
-            }
-            buf = grown;
-        }
-        size_t got = fread(buf + size, 1, cap - size, f);
-        size += got;
-        if (got == 0)
-            break;
-    }
-    bool failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        free(buf);
-        return vx_fail_null(VX_ERR_IO, "piper: error reading %s", path);
-    }
-    buf[size] = '\0';
-    *len = size;
-    return buf;
-}
-
 vx_piper_voice *vx_piper_import(const char *onnx_path, const char *json_path)
 {
     if (!onnx_path)
@@ -791,7 +755,8 @@ vx_piper_voice *vx_piper_import(const char *onnx_path, const char *json_path)
         json_path = default_json;
     }
     size_t json_len = 0;
-    char *json = read_text_file(json_path, &json_len);
+    char *json = vx_read_file(json_path, VX_JSON_MAX_BYTES, "piper: the voice config (it must sit next to the "
+                              ".onnx file, or pass its path)", &json_len);
     free(default_json);
     if (!json)
         return NULL;

@@ -1,7 +1,11 @@
 /* test_core.c — dtypes, the RNG, the arena context, tensor headers and the
  * autograd tape itself (grad mode, accumulation, persistence across reset). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "core/read_file.h"
 
 #include "test_util.h"
 
@@ -358,6 +362,36 @@ START_TEST(status_messages_are_thread_local_strings)
 }
 END_TEST
 
+/* Whole-file reads: content and length, an empty file, the size limit and a
+ * missing file are each told apart. */
+START_TEST(read_file_returns_the_bytes_and_refuses_missing_or_large_files)
+{
+    char path[] = "/tmp/voxc-read-file-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, "a\0bc", 4), 4);
+    close(fd);
+    size_t len = 99;
+    char *text = vx_read_file(path, 4, "test file", &len);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_uint_eq(len, 4);
+    ck_assert(memcmp(text, "a\0bc", 5) == 0); /* NUL-terminated after the bytes */
+    free(text);
+    ck_assert_ptr_null(vx_read_file(path, 3, "test file", &len));
+    ck_assert_int_eq(vx_last_status(), VX_ERR_FORMAT);
+    ck_assert(strstr(vx_last_error(), "test file") && strstr(vx_last_error(), "larger than 3 bytes"));
+    ck_assert_int_eq(truncate(path, 0), 0);
+    ck_assert_ptr_nonnull(text = vx_read_file(path, 0, NULL, &len));
+    ck_assert_uint_eq(len, 0);
+    ck_assert_int_eq(text[0], '\0');
+    free(text);
+    unlink(path);
+    ck_assert_ptr_null(vx_read_file(path, 100, NULL, &len));
+    ck_assert_int_eq(vx_last_status(), VX_ERR_IO);
+    ck_assert(strstr(vx_last_error(), "cannot open"));
+}
+END_TEST
+
 Suite *suite_core(void)
 {
     Suite *s = suite_create("core");
@@ -389,6 +423,7 @@ Suite *suite_core(void)
     tcase_add_test(tc, backward_of_null_loss_is_an_error);
     tcase_add_test(tc, op_registry_is_consistent);
     tcase_add_test(tc, status_messages_are_thread_local_strings);
+    tcase_add_test(tc, read_file_returns_the_bytes_and_refuses_missing_or_large_files);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/read_file.h"
+
 /* --- report ----------------------------------------------------------------------- */
 
 void vx_data_report_add(vx_data_report *r, const char *where, const char *fmt, ...)
@@ -68,38 +70,10 @@ void vx_data_report_clear(vx_data_report *r)
 
 /* --- reading ---------------------------------------------------------------------- */
 
-static char *read_text(const char *path, size_t *len)
+/* A metadata file or filelist (at most 1 GiB). */
+static char *read_corpus_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return vx_fail_null(VX_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n + 4096 + 1 > cap) {
-            cap = cap ? 2 * cap : 65536;
-            char *b = realloc(buf, cap);
-            if (!b) {
-                free(buf);
-                fclose(f);
-                return vx_fail_null(VX_ERR_OOM, "%s: out of memory", path);
-            }
-            buf = b;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return vx_fail_null(VX_ERR_IO, "%s: read error", path);
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
+    return vx_read_file(path, (size_t)1 << 30, NULL, len);
 }
 
 static bool file_exists(const char *path)
@@ -333,7 +307,7 @@ vx_dataset *vx_dataset_open(const char *path, vx_data_report *report)
     char *list = is_dir ? join_path(path, "metadata.csv") : strdup(path);
     char *folder = is_dir ? strdup(path) : dir_of(path);
     size_t len = 0;
-    char *text = ds->source && list && folder ? read_text(list, &len) : NULL;
+    char *text = ds->source && list && folder ? read_corpus_file(list, &len) : NULL;
     if (!text) {
         if (ds->source && list && folder && is_dir)
             vx_fail(VX_ERR_IO, "%s: no metadata.csv; an LJSpeech folder holds metadata.csv "

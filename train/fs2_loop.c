@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/json.h"
+#include "core/read_file.h"
 #include "core/threads.h"
 #include "models/fastspeech2_io.h"
 #include "nn/safetensors.h"
@@ -45,30 +46,6 @@ struct vx_fs2_trainer {
     vx_fs2_trainer_info info;
 };
 
-/* The whole of a text file (malloc'd, NUL-terminated) and its length; `what`
- * names it in errors. */
-static vx_status read_text_file(const char *path, const char *what, char **text, size_t *len)
-{
-    *text = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return vx_fail(VX_ERR_IO, "%s %s: cannot open it", what, path);
-    FILE *m = open_memstream(text, len);
-    int c;
-    while (m && (c = fgetc(f)) != EOF)
-        fputc(c, m);
-    bool read_error = ferror(f);
-    fclose(f);
-    if (!m || fclose(m) != 0 || read_error) {
-        free(*text);
-        *text = NULL;
-        return vx_fail(read_error ? VX_ERR_IO : VX_ERR_OOM, "%s %s: %s", what, path,
-                       read_error ? "cannot read it" : "out of memory");
-    }
-    return VX_OK;
-}
-
 vx_status vx_fs2_run_defaults(const char *config, vx_fs2_run_opts *o)
 {
     if (!config || !o)
@@ -92,9 +69,8 @@ vx_status vx_fs2_run_defaults(const char *config, vx_fs2_run_opts *o)
         if (access(config, F_OK) != 0)
             return vx_fail(VX_ERR_IO, "fastspeech2 config %s: not a named config (small, ljspeech) and no "
                            "such file", config);
-        st = read_text_file(config, "fastspeech2 config", &text, &len);
-        if (st != VX_OK)
-            return st;
+        if (!(text = vx_read_file(config, 1 << 20, "fastspeech2 config", &len)))
+            return vx_last_status();
         vx_json *j = vx_json_parse(text, len, config);
         st = j ? vx_fs2_config_from_json(j, config, &d.model) : vx_last_status();
         vx_json_free(j);
@@ -308,9 +284,9 @@ static vx_status voice_info(vx_fs2_trainer *t, const char *saved)
                     "usual");
         return VX_OK;
     } else {
-        char *text;
         size_t len;
-        vx_status st = read_text_file(path, "--voice-config", &text, &len);
+        char *text = vx_read_file(path, 1 << 24, "--voice-config", &len);
+        vx_status st = text ? VX_OK : vx_last_status();
         if (st == VX_OK)
             st = vx_fs2_file_info_init(&t->file_info, vx_feature_cache_mel_cfg(t->cache), text, len, path, teacher);
         free(text);

@@ -1,12 +1,12 @@
 /* hifigan_json.c — HiFi-GAN configs from and to JSON (hifigan_json.h). */
 #include "train/hifigan_json.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/read_file.h"
 #include "nn/safetensors.h"
 #include "train/checkpoint.h"
 
@@ -113,26 +113,6 @@ vx_status vx_hifigan_config_from_json(const vx_json *j, const char *what, vx_hif
     return st;
 }
 
-static char *read_small_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return vx_fail_null(VX_ERR_IO, "%s: cannot open the config: %s", path, strerror(errno));
-    char *buf = malloc(1 << 20);
-    size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
-    bool too_big = buf && n == (1 << 20) - 1 && fgetc(f) != EOF;
-    fclose(f);
-    if (!buf)
-        return vx_fail_null(VX_ERR_OOM, "%s: out of memory", path);
-    if (too_big) {
-        free(buf);
-        return vx_fail_null(VX_ERR_FORMAT, "%s: a config larger than 1 MiB is not a HiFi-GAN config", path);
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 vx_status vx_hifigan_config_load(const char *name_or_path, vx_hifigan_config *gen,
                                  vx_hifigan_disc_config *disc)
 {
@@ -145,7 +125,7 @@ vx_status vx_hifigan_config_load(const char *name_or_path, vx_hifigan_config *ge
         return vx_hifigan_config_named(name_or_path, gen);
     }
     size_t len = 0;
-    char *text = read_small_file(name_or_path, &len);
+    char *text = vx_read_file(name_or_path, 1 << 20, "HiFi-GAN config", &len);
     if (!text)
         return vx_fail(vx_last_status(), "%s (use v1, v2, v3 or a HiFi-GAN config .json)", vx_last_error());
     vx_json *j = vx_json_parse(text, len, name_or_path);

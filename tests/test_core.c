@@ -1,5 +1,6 @@
 /* test_core.c — dtypes, the RNG, the arena context, tensor headers and the
- * autograd tape itself (grad mode, accumulation, persistence across reset). */
+ * autograd tape itself (grad mode, accumulation, persistence across reset),
+ * whole-file reads. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

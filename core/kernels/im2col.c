@@ -118,12 +118,14 @@ static void copy_runs(float *d, const float *src, int64_t stride, int64_t run, i
     int64_t j = 0;
     switch (run) {
     case 2: for (; j < n; j += 2, src += stride) memcpy(d + j, src, 2 * sizeof(float)); return;
+    case 3: for (; j < n; j += 3, src += stride) memcpy(d + j, src, 3 * sizeof(float)); return;
     case 4: for (; j < n; j += 4, src += stride) memcpy(d + j, src, 4 * sizeof(float)); return;
     case 8: for (; j < n; j += 8, src += stride) memcpy(d + j, src, 8 * sizeof(float)); return;
     case 16: for (; j < n; j += 16, src += stride) memcpy(d + j, src, 16 * sizeof(float)); return;
-    default:
+    default: /* a plain loop: a library memcpy call per short run costs more than the copy */
         for (; j < n; j += run, src += stride)
-            memcpy(d + j, src, (size_t)run * sizeof(float));
+            for (int64_t k = 0; k < run; k++)
+                d[j + k] = src[k];
     }
 }
 

@@ -102,8 +102,7 @@ struct vx_backend {
 };
 
 /* The backend named "cpu", "opencl" or "cuda"; NULL with the error set for
- * an unknown name or one not built in (cuda, for now). Not started: call
- * its init (or vx_backend_start) first. */
+ * an unknown name. Not started: call its init (or vx_backend_start) first. */
 const vx_backend *vx_backend_get(const char *name);
 
 /* Names of the backends built in, NULL-terminated. */

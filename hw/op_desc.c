@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hw/backend.h"
+#include "hw/backends.h"
 
 int64_t vx_operand_numel(const vx_operand *t)
 {
@@ -402,3 +403,28 @@ vx_status vx_op_desc_check(const vx_op_desc *d)
     }
     return VX_OK;
 }
+
+/* --- launch geometry shared by the device backends ------------------------------- */
+
+void vx_operand_pad4(const vx_operand *t, int64_t n[4], int64_t s[4])
+{
+    int64_t stride = 1;
+    for (int i = 3; i >= 0; i--) {
+        int k = t->ndim - 4 + i;
+        n[i] = k >= 0 ? t->shape[k] : 1;
+        s[i] = n[i] == 1 ? 0 : stride;
+        stride *= n[i];
+    }
+}
+
+void vx_operand_split(const vx_operand *t, int axis, int64_t *outer, int64_t *n, int64_t *inner)
+{
+    *outer = *inner = 1;
+    *n = t->shape[axis];
+    for (int d = 0; d < axis; d++)
+        *outer *= t->shape[d];
+    for (int d = axis + 1; d < t->ndim; d++)
+        *inner *= t->shape[d];
+}
+
+int vx_axis_of(int64_t axis, int ndim) { return (int)(axis < 0 ? axis + ndim : axis); }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw/backends.h"
 #include "hw/cuda/ops_cuda.h"
 
 /* Device pointer to an operand's first element (NULL for an absent one). */
@@ -26,31 +27,6 @@ static const int32_t *idx_of(const vx_operand *t)
 static const vxcu_kernels *K(void) { return vxcu()->k; }
 static void *stream(void) { return vxcu()->stream; }
 
-/* t right-aligned into 4 dims: sizes n, contiguous strides s (0 on size-1 dims). */
-static void padded(const vx_operand *t, int64_t n[4], int64_t s[4])
-{
-    int64_t stride = 1;
-    for (int i = 3; i >= 0; i--) {
-        int k = t->ndim - 4 + i;
-        n[i] = k >= 0 ? t->shape[k] : 1;
-        s[i] = n[i] == 1 ? 0 : stride;
-        stride *= n[i];
-    }
-}
-
-/* [outer, n, inner] around `axis`. */
-static void split(const vx_operand *t, int axis, int64_t *outer, int64_t *n, int64_t *inner)
-{
-    *outer = *inner = 1;
-    *n = t->shape[axis];
-    for (int d = 0; d < axis; d++)
-        *outer *= t->shape[d];
-    for (int d = axis + 1; d < t->ndim; d++)
-        *inner *= t->shape[d];
-}
-
-static int axis_of(int64_t axis, int ndim) { return (int)(axis < 0 ? axis + ndim : axis); }
-
 /* --- elementwise ------------------------------------------------------------------ */
 
 static vx_status run_binary(const vx_op_desc *d)
@@ -60,9 +36,9 @@ static vx_status run_binary(const vx_op_desc *d)
                               : d->op == VX_OP_MUL ? VXCU_MUL : VXCU_DIV,
                           .total = vx_operand_numel(&d->out)};
     int64_t sizes[4], out_strides[4];
-    padded(&d->out, a.n, out_strides);
-    padded(&d->in[0], sizes, a.sa);
-    padded(&d->in[1], sizes, a.sb);
+    vx_operand_pad4(&d->out, a.n, out_strides);
+    vx_operand_pad4(&d->in[0], sizes, a.sa);
+    vx_operand_pad4(&d->in[1], sizes, a.sb);
     a.flat = vx_operand_numel(&d->in[0]) == a.total && vx_operand_numel(&d->in[1]) == a.total;
     return a.total ? vxcu_check(K()->binary(stream(), &a), "binary kernel launch") : VX_OK;
 }
@@ -101,14 +77,14 @@ static vx_status run_unary(const vx_op_desc *d)
 static vxcu_rows_args rows_of(const vx_op_desc *d, int axis)
 {
     int64_t outer, n, inner;
-    split(&d->in[0], axis, &outer, &n, &inner);
+    vx_operand_split(&d->in[0], axis, &outer, &n, &inner);
     return (vxcu_rows_args){.x = cin_of(&d->in[0]), .y = out_of(&d->out), .lines = outer * inner,
                             .n = n, .inner = inner};
 }
 
 static vx_status run_softmax(const vx_op_desc *d)
 {
-    vxcu_rows_args a = rows_of(d, axis_of(d->iarg[0], d->in[0].ndim));
+    vxcu_rows_args a = rows_of(d, vx_axis_of(d->iarg[0], d->in[0].ndim));
     if (a.lines == 0 || a.n == 0)
         return VX_OK;
     return vxcu_check(K()->softmax(stream(), &a), "softmax kernel launch");
@@ -116,7 +92,7 @@ static vx_status run_softmax(const vx_op_desc *d)
 
 static vx_status run_cumsum(const vx_op_desc *d)
 {
-    vxcu_rows_args a = rows_of(d, axis_of(d->iarg[0], d->in[0].ndim));
+    vxcu_rows_args a = rows_of(d, vx_axis_of(d->iarg[0], d->in[0].ndim));
     if (a.lines == 0 || a.n == 0)
         return VX_OK;
     return vxcu_check(K()->cumsum(stream(), &a), "cumsum kernel launch");
@@ -142,9 +118,9 @@ static vx_status run_reduce(const vx_op_desc *d)
     for (int k = 0; k < x->ndim; k++)
         reduced[k] = d->iarg[0] == 0;
     for (int k = 0; k < d->iarg[0]; k++)
-        reduced[axis_of(d->iarg[1 + k], x->ndim)] = true;
+        reduced[vx_axis_of(d->iarg[1 + k], x->ndim)] = true;
     int64_t n[4], unused[4], stride = 1;
-    padded(x, n, unused);
+    vx_operand_pad4(x, n, unused);
     for (int i = 3; i >= 0; i--) { /* plain contiguous strides (size-1 dims never step) */
         a.xs[i] = stride;
         stride *= n[i];
@@ -173,7 +149,7 @@ static vx_status run_gemm(vxcu_gemm_args *g)
 static void batch_dims(const vx_operand *t, int64_t *n0, int64_t *n1, int64_t *s0, int64_t *s1)
 {
     int64_t n[4], s[4];
-    padded(t, n, s);
+    vx_operand_pad4(t, n, s);
     *n0 = n[0];
     *n1 = n[1];
     *s0 = s[0];
@@ -374,7 +350,7 @@ static vx_status run_index_select(const vx_op_desc *d)
     const vx_operand *x = &d->in[0], *idx = &d->in[1];
     vxcu_gather_args a = {.x = cin_of(x), .idx = idx_of(idx),
                           .y = out_of(&d->out), .m = idx->shape[0]};
-    split(x, axis_of(d->iarg[0], x->ndim), &a.outer, &a.n, &a.inner);
+    vx_operand_split(x, vx_axis_of(d->iarg[0], x->ndim), &a.outer, &a.n, &a.inner);
     return run_gather(d, &a, "the size of the axis");
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw/backends.h"
 #include "hw/opencl/ops_opencl.h"
 
 #define GROUP_1D 256 /* work-group size of the one-dimensional kernels */
@@ -21,31 +22,6 @@ static vx_status launch_1d(vxcl_family fam, const char *name, int n_args, const 
         return VX_OK;
     return vxcl_launch(fam, name, n_args, args, 1, (size_t[]){(size_t)items}, (size_t[]){GROUP_1D});
 }
-
-/* t right-aligned into 4 dims: sizes n, contiguous strides s (0 on size-1 dims). */
-static void padded(const vx_operand *t, int64_t n[4], int64_t s[4])
-{
-    int64_t stride = 1;
-    for (int i = 3; i >= 0; i--) {
-        int k = t->ndim - 4 + i;
-        n[i] = k >= 0 ? t->shape[k] : 1;
-        s[i] = n[i] == 1 ? 0 : stride;
-        stride *= n[i];
-    }
-}
-
-/* [outer, n, inner] around `axis`. */
-static void split(const vx_operand *t, int axis, int64_t *outer, int64_t *n, int64_t *inner)
-{
-    *outer = *inner = 1;
-    *n = t->shape[axis];
-    for (int d = 0; d < axis; d++)
-        *outer *= t->shape[d];
-    for (int d = axis + 1; d < t->ndim; d++)
-        *inner *= t->shape[d];
-}
-
-static int axis_of(int64_t axis, int ndim) { return (int)(axis < 0 ? axis + ndim : axis); }
 
 /* An optional operand: its buffer, offset and a presence flag (absent: the
  * output's buffer stands in, never read). */
@@ -65,9 +41,9 @@ static opt_operand optional(const vx_operand *t, const vx_operand *stand_in)
 static vx_status run_binary(const vx_op_desc *d)
 {
     int64_t n[4], so[4], na[4], sa[4], nb[4], sb[4];
-    padded(&d->out, n, so);
-    padded(&d->in[0], na, sa);
-    padded(&d->in[1], nb, sb);
+    vx_operand_pad4(&d->out, n, so);
+    vx_operand_pad4(&d->in[0], na, sa);
+    vx_operand_pad4(&d->in[1], nb, sb);
     const vx_operand *a = &d->in[0], *b = &d->in[1], *y = &d->out;
     int64_t total = vx_operand_numel(y);
     if (vx_operand_numel(a) == total && vx_operand_numel(b) == total) /* same shape */
@@ -100,7 +76,7 @@ static vx_status run_softmax(const vx_op_desc *d)
 {
     const vx_operand *x = &d->in[0], *y = &d->out;
     int64_t outer, n, inner;
-    split(x, axis_of(d->iarg[0], x->ndim), &outer, &n, &inner);
+    vx_operand_split(x, vx_axis_of(d->iarg[0], x->ndim), &outer, &n, &inner);
     if (outer * inner == 0 || n == 0)
         return VX_OK;
     return vxcl_launch(VXCL_ROWS, "vx_softmax",
@@ -114,7 +90,7 @@ static vx_status run_layer_norm(const vx_op_desc *d)
 {
     const vx_operand *x = &d->in[0], *y = &d->out;
     int64_t outer, n, inner;
-    split(x, d->op == VX_OP_LAYER_NORM ? x->ndim - 1 : 1, &outer, &n, &inner);
+    vx_operand_split(x, d->op == VX_OP_LAYER_NORM ? x->ndim - 1 : 1, &outer, &n, &inner);
     if (outer * inner == 0)
         return VX_OK;
     opt_operand g = optional(&d->in[1], y), b = optional(&d->in[2], y);
@@ -140,9 +116,9 @@ static vx_status run_reduce(const vx_op_desc *d)
     for (int k = 0; k < x->ndim; k++)
         reduced[k] = d->iarg[0] == 0;
     for (int k = 0; k < d->iarg[0]; k++)
-        reduced[axis_of(d->iarg[1 + k], x->ndim)] = true;
+        reduced[vx_axis_of(d->iarg[1 + k], x->ndim)] = true;
     int64_t n[4], xs[4], kn[4], rn[4], count = 1;
-    padded(x, n, xs);
+    vx_operand_pad4(x, n, xs);
     int64_t stride = 1;
     for (int i = 3; i >= 0; i--) { /* xs: plain contiguous strides (size-1 dims never step) */
         xs[i] = stride;
@@ -173,7 +149,7 @@ static vx_status run_cumsum(const vx_op_desc *d)
 {
     const vx_operand *x = &d->in[0], *y = &d->out;
     int64_t outer, n, inner;
-    split(x, axis_of(d->iarg[0], x->ndim), &outer, &n, &inner);
+    vx_operand_split(x, vx_axis_of(d->iarg[0], x->ndim), &outer, &n, &inner);
     return launch_1d(VXCL_ROWS, "vx_cumsum",
                      VXCL_ARGS(VXCL_MEM(mem_of(x)), VXCL_I64(off_of(x)), VXCL_MEM(mem_of(y)),
                                VXCL_I64(off_of(y)), VXCL_I64(n), VXCL_I64(inner),
@@ -214,12 +190,12 @@ static vx_status run_gemm_geom(const gemm_geom *g, const vx_operand *a, const vx
 }
 
 /* The two leading (batch) dims of a rank-4-padded operand: sizes and strides
- * (0 where the operand has size 1, so it broadcasts). padded() strides run
+ * (0 where the operand has size 1, so it broadcasts). vx_operand_pad4() strides run
  * over the whole operand, so they step whole matrices. */
 static void batch_dims(const vx_operand *t, int64_t *n0, int64_t *n1, int64_t *s0, int64_t *s1)
 {
     int64_t n[4], s[4];
-    padded(t, n, s);
+    vx_operand_pad4(t, n, s);
     *n0 = n[0];
     *n1 = n[1];
     *s0 = s[0];
@@ -486,7 +462,7 @@ static vx_status run_index_select(const vx_op_desc *d)
 {
     const vx_operand *x = &d->in[0], *idx = &d->in[1], *y = &d->out;
     int64_t outer, n, inner, total = vx_operand_numel(y);
-    split(x, axis_of(d->iarg[0], x->ndim), &outer, &n, &inner);
+    vx_operand_split(x, vx_axis_of(d->iarg[0], x->ndim), &outer, &n, &inner);
     vxcl_arg *args = (vxcl_arg[]){VXCL_MEM(mem_of(x)), VXCL_I64(off_of(x)), VXCL_MEM(mem_of(idx)),
                                   VXCL_I64(off_of(idx)), VXCL_MEM(mem_of(y)), VXCL_I64(off_of(y)),
                                   VXCL_I64(n), VXCL_I64(idx->shape[0]), VXCL_I64(inner),

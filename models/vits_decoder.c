@@ -19,8 +19,8 @@
  * GEMM's per-element arithmetic does not depend on the column split), and
  * memory stays bounded. After each stage the chunk is cut down to the
  * samples the kept output still depends on, so the margins are paid in full
- * only by conv_pre (at 128 frames per chunk, about 3 % extra work instead of
- * 19 %).
+ * only by conv_pre and the first stage (at 128 frames per chunk, by sample
+ * count about 3 % extra work instead of 19 %).
  *
  * ref: Kong et al. 2020, "HiFi-GAN" §2.1 (generator, MRF); VITS §2.5.4;
  * shared/docs/PIPER.md "Inference path" step 5 (final slope 0.01). */

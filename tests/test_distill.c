@@ -9,7 +9,8 @@
  * 16-bit precision (vx_vits_synthesize itself is checked against onnxruntime
  * in test_vits.c); the ids of a two-sentence line are built here by hand in
  * Piper's layout ^ _ p1 _ ... pn _ $ from the voice's own phoneme_id_map over
- * the concatenated sentences. Resuming is checked by counts and by the wav's
+ * the concatenated sentences; voice.json must hold the voice's own config.
+ * Resuming is checked by counts and by the wav's
  * modification time, which must not change for a kept clip. */
 #include <math.h>
 #include <stdio.h>
@@ -134,6 +135,16 @@ START_TEST(distill_rows_open_as_a_dataset_and_wavs_match_durations_and_vits)
     ck_assert_int_eq(s.clips, 3);
     ck_assert_int_eq(s.skipped, 0);
     ck_assert_int_eq(s.cache.clips, 3);
+    /* voice.json: the voice's own config, for a student's model file */
+    char *voice_json = path_in(dir, "voice.json");
+    size_t config_len, voice_len;
+    char *config = read_file(voice_json, &config_len);
+    const char *voice_config = vx_vits_voice_json(v, &voice_len);
+    ck_assert_ptr_nonnull(config);
+    ck_assert_uint_eq(config_len, voice_len);
+    ck_assert(memcmp(config, voice_config, voice_len) == 0);
+    free(config);
+    free(voice_json);
 
     vx_dataset *ds = vx_dataset_open(dir, &rep);
     ck_assert_msg(ds != NULL, "%s", vx_last_error());

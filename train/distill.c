@@ -15,6 +15,7 @@
 
 #include "audio/wav.h"
 #include "core/atomic_file.h"
+#include "core/read_file.h"
 #include "core/json.h"
 #include "core/sbuf.h"
 #include "core/vx.h"
@@ -171,7 +172,7 @@ static vx_status check_settings(distiller *d)
         return st;
     }
     size_t len;
-    char *have_text = distill_read_all(d->settings_path, "settings", &len);
+    char *have_text = vx_read_file(d->settings_path, 1 << 20, "settings", &len);
     vx_json *have = have_text ? vx_json_parse(have_text, len, d->settings_path) : NULL;
     vx_json *now = vx_json_parse(want, strlen(want), "the settings");
     if (!have || !now)
@@ -503,6 +504,21 @@ static void distiller_free(distiller *d)
     free(d->wav_dir);
 }
 
+/* DIR/voice.json: the voice's Piper config (phoneme map, espeak voice), so a
+ * student trained on the corpus can speak text the way the teacher read it
+ * (voxc-train fastspeech2 picks it up). Written once, atomically. */
+static vx_status write_voice_config(distiller *d)
+{
+    char *path = path_join(d->o->out_dir, "voice.json");
+    if (!path)
+        return vx_last_status();
+    size_t len;
+    const char *text = vx_vits_voice_json(d->voice, &len);
+    vx_status st = distill_file_exists(path) || !text ? VX_OK : vx_write_file_atomic(path, text, len);
+    free(path);
+    return st;
+}
+
 vx_status vx_distill_run(const vx_vits *voice, const vx_distill_opts *o, vx_data_report *report,
                          vx_distill_stats *stats)
 {
@@ -524,7 +540,8 @@ vx_status vx_distill_run(const vx_vits *voice, const vx_distill_opts *o, vx_data
     d.st->texts = d.in.n_items;
     for (int i = 0; i < d.in.n_items; i++)
         d.st->skipped += !d.in.items[i].usable;
-    if (!st && !(st = vx_mkdirs(d.wav_dir)) && !(st = check_settings(&d)) && !(st = distill_read_rows(d.meta_path, report, &d.in)) &&
+    if (!st && !(st = vx_mkdirs(d.wav_dir)) && !(st = check_settings(&d)) && !(st = write_voice_config(&d)) &&
+        !(st = distill_read_rows(d.meta_path, report, &d.in)) &&
         !(st = claim_earlier_rows(&d)) && !(st = write_metadata(&d)))
         st = synthesise_all(&d);
     if (d.append) {

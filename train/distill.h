@@ -9,6 +9,8 @@
  *   metadata.csv    id|text|normalized|phoneme_ids|durations, in text order
  *   distill.json    the settings the clips were made with (voice, noise,
  *                   length scale, seed, rate, hop); a rerun must match them
+ *   voice.json      the voice's Piper config (phoneme map, espeak voice),
+ *                   which voxc-train fastspeech2 reads for its model file
  *   cache/          the feature cache of train/feature_cache.h (mel, F0,
  *                   energy, ids, durations) unless features are off; training
  *                   tools pick it up with --cache DIR/cache

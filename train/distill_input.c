@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/sbuf.h"
+#include "core/read_file.h"
 
 bool distill_file_exists(const char *path)
 {
@@ -17,27 +17,6 @@ bool distill_file_exists(const char *path)
 }
 
 /* The whole file, NUL-terminated; NULL with the error set. */
-char *distill_read_all(const char *path, const char *what, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return vx_fail_null(VX_ERR_IO, "%s %s: cannot open: %s", what, path, strerror(errno));
-    vx_sbuf b = {0};
-    char chunk[65536];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-        vx_sbuf_put(&b, chunk, got);
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad || b.oom) {
-        free(b.data);
-        return vx_fail_null(bad ? VX_ERR_IO : VX_ERR_OOM, "%s %s: %s", what, path,
-                            bad ? "read error" : "out of memory");
-    }
-    *len = b.len;
-    return b.data ? b.data : strdup("");
-}
-
 /* Next line of buf[*at, len) (without '\n' and a trailing '\r'), NUL-terminated
  * in place; *complete tells whether a '\n' ended it. NULL at the end. */
 static char *next_line(char *buf, size_t len, size_t *at, bool *complete)
@@ -149,7 +128,7 @@ static vx_status parse_text_line(vx_data_report *report, char *line, int line_no
 vx_status distill_read_texts(const char *path, int limit, vx_data_report *report, distill_input *in)
 {
     size_t len;
-    char *buf = distill_read_all(path, "texts file", &len);
+    char *buf = vx_read_file(path, (size_t)1 << 30, "texts file", &len);
     if (!buf)
         return vx_last_status();
     size_t at = len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3) ? 3 : 0; /* UTF-8 byte-order mark */
@@ -251,7 +230,7 @@ vx_status distill_read_rows(const char *path, vx_data_report *report, distill_in
     if (!distill_file_exists(path))
         return VX_OK;
     size_t len, at = 0;
-    char *buf = distill_read_all(path, "the corpus list", &len);
+    char *buf = vx_read_file(path, (size_t)1 << 30, "the corpus list", &len);
     if (!buf)
         return vx_last_status();
     int cap = 0, line_no = 0;

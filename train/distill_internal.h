@@ -49,10 +49,6 @@ distill_row *distill_find_row(const distill_input *in, const char *id);
 
 void distill_input_free(distill_input *in);
 
-/* The whole file, NUL-terminated ("what" names it in errors); NULL with the
- * error set. */
-char *distill_read_all(const char *path, const char *what, size_t *len);
-
 bool distill_file_exists(const char *path);
 
 #endif

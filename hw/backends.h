@@ -20,4 +20,14 @@ void vx_operand_split(const vx_operand *t, int axis, int64_t *outer, int64_t *n,
 /* A possibly negative axis counted from the front (-1: ndim - 1). */
 int vx_axis_of(int64_t axis, int ndim);
 
+/* True when the op is named in the comma-separated list of environment
+ * variable `env` (VOXC_OPENCL_SKIP_OPS=softmax,gelu: those ops fall back). */
+bool vx_op_skip_listed(const char *env, int op);
+
+/* The pre-checks every device backend makes before its kernel table: the op
+ * is not skip-listed in `env`, its operands are f32 (a gather's indices i32)
+ * and a gather's index count fits an int (kernels record bad positions in
+ * one). */
+bool vx_op_device_ready(const char *env, const vx_op_desc *d);
+
 #endif

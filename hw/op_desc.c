@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hw/backend.h"
@@ -428,3 +429,26 @@ void vx_operand_split(const vx_operand *t, int axis, int64_t *outer, int64_t *n,
 }
 
 int vx_axis_of(int64_t axis, int ndim) { return (int)(axis < 0 ? axis + ndim : axis); }
+
+bool vx_op_skip_listed(const char *env, int op)
+{
+    const char *list = getenv(env), *name = vx_op_table[op].name;
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p; p += strcspn(p, ","), p += *p == ',')
+        if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+bool vx_op_device_ready(const char *env, const vx_op_desc *d)
+{
+    if ((unsigned)d->op >= VX_OP_COUNT || vx_op_skip_listed(env, d->op))
+        return false;
+    bool index_op = d->op == VX_OP_EMBEDDING || d->op == VX_OP_INDEX_SELECT;
+    if (index_op && vx_operand_numel(&d->in[1]) > INT_MAX)
+        return false;
+    for (int i = 0; i < d->n_in && i < VX_MAX_INPUTS; i++)
+        if (d->in[i].buf && d->in[i].dtype != (index_op && i == 1 ? VX_I32 : VX_F32))
+            return false;
+    return d->out.dtype == VX_F32;
+}

@@ -388,30 +388,9 @@ static op_runner backward_runner_of(vx_op_id op)
 
 /* Whether $VOXC_CUDA_SKIP_OPS (comma-separated op names) lists `name`:
  * those ops go to the cpu fallback, to bisect a suspect kernel. */
-static bool skip_listed(const char *name)
-{
-    const char *list = getenv("VOXC_CUDA_SKIP_OPS");
-    size_t n = strlen(name);
-    for (const char *p = list; p && *p; p += strcspn(p, ","), p += *p == ',')
-        if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == '\0'))
-            return true;
-    return false;
-}
-
 bool vxcu_op_supported(const vx_op_desc *d)
 {
-    if ((unsigned)d->op >= VX_OP_COUNT || skip_listed(vx_op_table[d->op].name))
-        return false;
-    if (!(d->grad_of ? backward_runner_of(d->op) : runner_of(d->op)))
-        return false;
-    bool index_op = d->op == VX_OP_EMBEDDING || d->op == VX_OP_INDEX_SELECT;
-    /* gathers record bad positions in an int */
-    if (index_op && vx_operand_numel(&d->in[1]) > INT_MAX)
-        return false;
-    for (int i = 0; i < d->n_in && i < VX_MAX_INPUTS; i++)
-        if (d->in[i].buf && d->in[i].dtype != (index_op && i == 1 ? VX_I32 : VX_F32))
-            return false;
-    return d->out.dtype == VX_F32;
+    return vx_op_device_ready("VOXC_CUDA_SKIP_OPS", d) && (d->grad_of ? backward_runner_of(d->op) : runner_of(d->op));
 }
 
 vx_status vxcu_op_run(const vx_op_desc *d)

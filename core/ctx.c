@@ -1,5 +1,6 @@
 /* ctx.c — context life cycle, the arena and persistent allocators. */
 #include "ctx_internal.h"
+#include "dispatch.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,12 @@ void vx_ctx_free(vx_ctx *ctx)
         next = p->next;
         free(p);
     }
+    for (int list = 0; list < 2; list++)
+        for (device_chunk *c = list ? ctx->device_persistent : ctx->device_chunks, *next; c; c = next) {
+            next = c->next;
+            ctx->device->release(c->buf);
+            free(c);
+        }
     free(ctx->tape);
     free(ctx);
 }
@@ -46,6 +53,10 @@ void vx_ctx_reset(vx_ctx *ctx)
     ctx->current = ctx->chunks;
     ctx->arena_used = 0;
     ctx->tape_len = 0;
+    for (device_chunk *c = ctx->device_chunks; c; c = c->next)
+        c->used = 0;
+    ctx->device_current = ctx->device_chunks;
+    ctx->device_used = 0;
 }
 
 bool vx_set_grad_enabled(vx_ctx *ctx, bool on)
@@ -125,6 +136,32 @@ void *vx_arena_alloc(vx_ctx *ctx, size_t bytes)
     return p;
 }
 
+vx_arena_point vx_arena_mark(const vx_ctx *ctx)
+{
+    return (vx_arena_point){ctx->current, ctx->current ? ctx->current->used : 0, ctx->arena_used,
+                            ctx->tape_len, ctx->device_current,
+                            ctx->device_current ? ctx->device_current->used : 0, ctx->device_used};
+}
+
+void vx_arena_release(vx_ctx *ctx, vx_arena_point m)
+{
+    arena_chunk *mark = m.chunk, *c = mark ? mark->next : ctx->chunks;
+    if (mark)
+        mark->used = m.chunk_used;
+    for (; c; c = c->next) /* chunks filled after the mark */
+        c->used = 0;
+    ctx->current = mark ? mark : ctx->chunks;
+    ctx->arena_used = m.arena_used;
+    ctx->tape_len = m.tape_len;
+    device_chunk *dmark = m.device_chunk, *d = dmark ? dmark->next : ctx->device_chunks;
+    if (dmark)
+        dmark->used = m.device_chunk_used;
+    for (; d; d = d->next)
+        d->used = 0;
+    ctx->device_current = dmark ? dmark : ctx->device_chunks;
+    ctx->device_used = m.device_used;
+}
+
 void *vx_persistent_alloc(vx_ctx *ctx, size_t bytes)
 {
     size_t header = align_up(sizeof(persistent_block));
@@ -136,4 +173,74 @@ void *vx_persistent_alloc(vx_ctx *ctx, size_t bytes)
     void *p = (char *)b + header;
     memset(p, 0, align_up(bytes ? bytes : 1));
     return p;
+}
+
+/* --- device memory ------------------------------------------------------------ */
+
+#define DEVICE_ALIGN 256
+#define DEVICE_MIN_CHUNK (16u << 20) /* fewer, larger device buffers than host chunks */
+
+vx_status vx_ctx_set_device(vx_ctx *ctx, const vx_device *dev)
+{
+    if (ctx->device != dev && (ctx->device_chunks || ctx->device_persistent))
+        return vx_fail(VX_ERR_ARG, "context: it holds %s memory already; use a new context for %s",
+                       ctx->device->name, dev ? dev->name : "the host");
+    ctx->device = dev;
+    return VX_OK;
+}
+
+const vx_device *vx_ctx_device(const vx_ctx *ctx) { return ctx->device; }
+size_t vx_device_arena_used(const vx_ctx *ctx) { return ctx->device_used; }
+size_t vx_device_arena_high_water(const vx_ctx *ctx) { return ctx->device_high; }
+
+static device_chunk *new_device_chunk(vx_ctx *ctx, size_t size)
+{
+    if (!ctx->device)
+        return vx_fail_null(VX_ERR_ARG, "context: no device set for device memory (vx_ctx_use_backend)");
+    device_chunk *c = calloc(1, sizeof *c);
+    if (!c)
+        return vx_fail_null(VX_ERR_OOM, "context: out of memory for a device chunk record");
+    if (!(c->buf = ctx->device->alloc(ctx->device, size))) {
+        free(c);
+        return NULL;
+    }
+    c->size = size;
+    return c;
+}
+
+void *vx_device_arena_alloc(vx_ctx *ctx, size_t bytes, size_t *offset)
+{
+    bytes = (bytes + DEVICE_ALIGN - 1) / DEVICE_ALIGN * DEVICE_ALIGN;
+    bytes = bytes ? bytes : DEVICE_ALIGN;
+    /* bump from the chunk being filled on, as the host arena, so a mark is one position */
+    device_chunk *c = ctx->device_current ? ctx->device_current : ctx->device_chunks;
+    while (c && c->size - c->used < bytes)
+        c = c->next;
+    if (!c) {
+        size_t size = ctx->opts.arena_chunk_bytes > DEVICE_MIN_CHUNK ? ctx->opts.arena_chunk_bytes : DEVICE_MIN_CHUNK;
+        if (!(c = new_device_chunk(ctx, bytes > size ? bytes : size)))
+            return NULL;
+        device_chunk **tail = &ctx->device_chunks; /* appended: reset walks them in order */
+        while (*tail)
+            tail = &(*tail)->next;
+        *tail = c;
+    }
+    ctx->device_current = c;
+    *offset = c->used;
+    c->used += bytes;
+    ctx->device_used += bytes;
+    if (ctx->device_used > ctx->device_high)
+        ctx->device_high = ctx->device_used;
+    return c->buf;
+}
+
+void *vx_device_persistent_alloc(vx_ctx *ctx, size_t bytes)
+{
+    device_chunk *c = new_device_chunk(ctx, bytes ? bytes : 1);
+    if (!c)
+        return NULL;
+    c->used = c->size;
+    c->next = ctx->device_persistent;
+    ctx->device_persistent = c;
+    return c->buf;
 }

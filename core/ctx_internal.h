@@ -14,6 +14,14 @@ typedef struct persistent_block {
     struct persistent_block *next;
 } persistent_block;
 
+/* A device buffer of the device arena (handed out front to back), or a
+ * persistent device buffer (used == size). */
+typedef struct device_chunk {
+    struct device_chunk *next;
+    void *buf;
+    size_t size, used;
+} device_chunk;
+
 struct vx_ctx {
     vx_ctx_opts opts;
     arena_chunk *chunks;     /* chunk list; `current` is being filled        */
@@ -27,6 +35,11 @@ struct vx_ctx {
     bool training;
     bool reference;          /* scalar reference kernels only */
     vx_rng rng;
+    const vx_device *device;     /* NULL: host only (core/dispatch.h)     */
+    device_chunk *device_chunks; /* the device arena, in allocation order */
+    device_chunk *device_current; /* being filled (NULL: none yet)        */
+    device_chunk *device_persistent;
+    size_t device_used, device_high;
 };
 
 #endif

@@ -1,9 +1,11 @@
 /* tensor.c — tensor headers, creation, element access and raw views. */
 #include "tensor.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "dispatch.h"
 #include "status.h"
 
 /* Check a shape and return its element count, or -1 with the error set. */
@@ -164,21 +166,33 @@ int64_t vx_offset_of(const vx_tensor *t, int64_t i)
 
 float vx_get_f(const vx_tensor *t, int64_t i)
 {
+    if (t->dev && vx_to_host(t))
+        return NAN;
     return *(const float *)((const char *)t->data + vx_offset_of(t, i));
 }
 
 void vx_set_f(vx_tensor *t, int64_t i, float v)
 {
+    if (t->dev && vx_to_host(t))
+        return;
     *(float *)((char *)t->data + vx_offset_of(t, i)) = v;
+    if (t->dev)
+        vx_host_written(t);
 }
 
 int32_t vx_get_i(const vx_tensor *t, int64_t i)
 {
+    if (t->dev && vx_to_host(t))
+        return 0;
     return *(const int32_t *)((const char *)t->data + vx_offset_of(t, i));
 }
 
 void vx_copy_elements(const vx_tensor *t, void *dst)
 {
+    if (t->dev && vx_to_host(t)) {
+        memset(dst, 0, (size_t)vx_numel(t) * vx_dtype_size(t->dtype));
+        return;
+    }
     /* as 4-D: leading dims of size 1 */
     int64_t shape[4] = {1, 1, 1, 1}, stride[4] = {0, 0, 0, 0};
     for (int d = 0; d < t->ndim; d++) {
@@ -213,6 +227,10 @@ void vx_copy_to_f32(const vx_tensor *t, float *dst)
         return;
     }
     int64_t n = vx_numel(t);
+    if (t->dev && vx_to_host(t)) {
+        memset(dst, 0, (size_t)n * sizeof *dst);
+        return;
+    }
     for (int64_t i = 0; i < n; i++) {
         const char *p = (const char *)t->data + vx_offset_of(t, i);
         switch (t->dtype) {
@@ -262,6 +280,7 @@ static void copy_header(const vx_tensor *in, vx_tensor *out)
     memset(out, 0, sizeof *out);
     out->dtype = in->dtype;
     out->data = in->data;
+    out->dev = in->dev;
     out->persistent = false;
 }
 

@@ -4,7 +4,12 @@
  * does not own: data lives in the context's arena, in persistent memory, or in
  * a memory-mapped file. Views (reshape, permute, transpose, slice, expand)
  * make a new header over the same data; their autograd nodes live in ops.h.
- * Gradients are always contiguous f32 tensors with the owner's shape. */
+ * Gradients are always contiguous f32 tensors with the owner's shape.
+ *
+ * A tensor may also have a device side (`dev`, core/dispatch.h): values on a
+ * backend's device, with `data` as their host mirror. Every accessor below
+ * makes the host values current first (vx_to_host); writers mark the device
+ * copy stale. Host tensors have dev == NULL. */
 #ifndef VX_TENSOR_H
 #define VX_TENSOR_H
 
@@ -17,6 +22,7 @@
 #define VX_MAX_DIMS 4
 
 typedef struct vx_node vx_node;
+struct vx_dstore; /* core/dispatch.h */
 
 typedef struct vx_tensor {
     vx_dtype dtype;
@@ -29,6 +35,7 @@ typedef struct vx_tensor {
     bool requires_grad;
     bool persistent;                /* header and data outlive vx_ctx_reset   */
     char name[56];                  /* parameter name, "" for activations     */
+    struct vx_dstore *dev;          /* device side shared with views, or NULL */
 } vx_tensor;
 
 /* --- creation ------------------------------------------------------------ */
@@ -70,6 +77,10 @@ void vx_set_f(vx_tensor *t, int64_t i, float v);
 int32_t vx_get_i(const vx_tensor *t, int64_t i);
 /* Byte offset of logical element i (row-major) from t->data. */
 int64_t vx_offset_of(const vx_tensor *t, int64_t i);
+
+/* (Device tensors: values are downloaded first; when that fails the error
+ * is set, get_f returns NaN, get_i 0, set_f does nothing and the copies
+ * zero-fill dst.) */
 
 /* Copy all elements into a contiguous caller buffer as f32 (any dtype). */
 void vx_copy_to_f32(const vx_tensor *t, float *dst);

@@ -1,7 +1,8 @@
 /* fs2_speak.c — the sentence-by-sentence FastSpeech2 + vocoder pipeline
  * (fs2_speak.h). The text front end is models/speak_front.h, shared with the
  * VITS pipeline; the model call, the vocoder and the loudness rule are
- * FastSpeech2's. */
+ * FastSpeech2's. A HiFi-GAN vocoder runs in the fused inference engine
+ * (models/hifigan_infer.h), its weights packed at vx_fs2_speak_new. */
 #include "models/fs2_speak.h"
 
 #include <math.h>
@@ -11,12 +12,14 @@
 
 #include "audio/griffinlim.h"
 #include "core/vx.h"
+#include "models/hifigan_infer.h"
 #include "models/speak_front.h"
 #include "text/phoneme_ids.h"
 
 struct vx_fs2_speak {
     vx_fs2 *model;
     vx_fs2_vocoder vocoder;
+    vx_hifigan_infer *hifigan; /* vocoder.hifigan's inference engine, or NULL           */
     vx_logmel *griffin_lim;    /* the recipe's STFT and filterbank (Griffin-Lim only) */
     vx_ctx *ctx;               /* activations of the sentence being spoken            */
     vx_phoneme_id_map *map;    /* from the model file's phoneme set                   */
@@ -50,7 +53,8 @@ static vx_status check_vocoder(vx_fs2_speak *sp, const vx_fs2_file_info *info)
     if (vx_hifigan_hop(g) != sp->hop)
         return vx_fail(VX_ERR_ARG, "fs2 speak: the vocoder makes %d samples per frame, the model's mels have "
                        "hop %d; use a vocoder trained on the model's mel recipe", vx_hifigan_hop(g), sp->hop);
-    return VX_OK;
+    sp->hifigan = vx_hifigan_infer_new(v->hifigan);
+    return sp->hifigan ? VX_OK : vx_last_status();
 }
 
 vx_fs2_speak *vx_fs2_speak_new(vx_fs2 *model, const vx_fs2_file_info *info, const vx_fs2_vocoder *vocoder)
@@ -86,6 +90,7 @@ void vx_fs2_speak_free(vx_fs2_speak *sp)
     if (!sp)
         return;
     vx_ctx_free(sp->ctx);
+    vx_hifigan_infer_free(sp->hifigan);
     vx_logmel_free(sp->griffin_lim);
     vx_phoneme_id_map_free(sp->map);
     free(sp->espeak_voice);
@@ -134,9 +139,9 @@ static vx_status model_input(vx_ctx *ctx, const vx_front_sentence *s, int speake
 static float *vocode(vx_fs2_speak *sp, vx_tensor *mel, int64_t frames)
 {
     int64_t n = frames * sp->hop;
-    if (sp->vocoder.hifigan) {
+    if (sp->hifigan) {
         vx_tensor *x = vx_contiguous(sp->ctx, vx_transpose(sp->ctx, mel, 1, 2)); /* [1, n_mels, T] */
-        vx_tensor *y = x ? vx_hifigan_forward(sp->ctx, sp->vocoder.hifigan, x) : NULL; /* [1, 1, T·hop] */
+        vx_tensor *y = x ? vx_hifigan_infer_forward(sp->ctx, sp->hifigan, x) : NULL; /* [1, 1, T·hop] */
         if (!y)
             return NULL;
         if (vx_numel(y) != n)

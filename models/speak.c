@@ -71,7 +71,9 @@ static vx_status speak_one(void *arg, const vx_front_sentence *s)
     double t0 = vx_front_now();
     vx_ctx_reset(c->sp->ctx);
     vx_vits_output y;
-    vx_status st = vx_vits_synthesize(c->sp->voice, c->sp->ctx, s->ids, (int64_t)s->n_ids, &c->opts->params, &y);
+    const vx_speak_opts *o = c->opts;
+    vx_status st = o->synthesize ? o->synthesize(o->synthesize_user, c->sp->ctx, s->ids, (int64_t)s->n_ids, &o->params, &y)
+                                 : vx_vits_synthesize(c->sp->voice, c->sp->ctx, s->ids, (int64_t)s->n_ids, &o->params, &y);
     if (st)
         return st;
     /* peak normalisation per sentence (ref: piper1-gpl: audio / max|audio|, silence stays silent) */

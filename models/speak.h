@@ -39,6 +39,11 @@ typedef struct vx_speak_opts {
     vx_vits_params params; /* start from vx_vits_default_params(voice)         */
     bool normalize;        /* read numbers, currency, units, ... as words first */
                            /* (voxc's default; Piper does not)                  */
+    /* The model call for one sentence; NULL: vx_vits_synthesize on the voice.
+     * (voxc-tts --backend passes vx_vits_device_synthesize, models/vits_device.h.) */
+    vx_status (*synthesize)(void *user, vx_ctx *ctx, const int64_t *ids, int64_t n_ids, const vx_vits_params *p,
+                            vx_vits_output *out);
+    void *synthesize_user;
 } vx_speak_opts;
 
 /* What the callback gets for each sentence. Pointers are valid during the

@@ -85,8 +85,7 @@ static vx_status load_safetensors(vx_vits *v, const char *path)
     return st;
 }
 
-/* True when the file starts like a safetensors file: 8-byte header length, then '{'. */
-static bool looks_like_safetensors(const char *path)
+bool vits_looks_like_safetensors(const char *path)
 {
     FILE *f = fopen(path, "rb");
     unsigned char head[9];
@@ -112,7 +111,7 @@ vx_vits *vx_vits_load(const char *path)
         free(v);
         return NULL;
     }
-    vx_status st = looks_like_safetensors(path) ? load_safetensors(v, path) : load_onnx(v, path);
+    vx_status st = vits_looks_like_safetensors(path) ? load_safetensors(v, path) : load_onnx(v, path);
     if (st) {
         vx_vits_free(v);
         return NULL;
@@ -150,7 +149,7 @@ vx_vits_params vx_vits_default_params(const vx_vits *v)
 
 /* --- synthesis ------------------------------------------------------------------- */
 
-static vx_status check_request(const vx_vits *v, const int64_t *ids, int64_t n_ids, const vx_vits_params *p)
+vx_status vits_check_request(const vx_vits *v, const int64_t *ids, int64_t n_ids, const vx_vits_params *p)
 {
     if (!ids || n_ids < 1)
         return vx_fail(VX_ERR_ARG, "vits: no phoneme ids to synthesize (need at least one)");
@@ -221,30 +220,29 @@ static vx_tensor *expand_prior(vx_ctx *ctx, vx_tensor *m_p, vx_tensor *logs_p, c
     return z_p;
 }
 
-static vx_status synthesize(const vx_vits *v, vx_ctx *ctx, const int64_t *ids, int64_t n_ids, const vx_vits_params *p,
-                            vx_vits_output *out)
+vx_status vits_prior(const vx_vits *v, vx_ctx *ctx, const int64_t *ids, int64_t T, const vx_vits_params *p,
+                     vits_prior_out *pr)
 {
     const vx_vits_config *c = &v->config;
+    memset(pr, 0, sizeof *pr);
     vx_rng rng;
     vx_rng_init(&rng, p->seed);
-    int64_t T = n_ids, tshape[1] = {T};
+    int64_t tshape[1] = {T};
     vx_tensor *id_t = vx_new(ctx, VX_I32, 1, tshape);
     if (!id_t)
         return vx_last_status();
     for (int64_t i = 0; i < T; i++)
         ((int32_t *)id_t->data)[i] = (int32_t)ids[i];
 
-    vx_tensor *g = NULL; /* speaker embedding [1, gin, 1] */
-    if (v->emb_g) {
+    if (v->emb_g) { /* speaker embedding [1, gin, 1] */
         int64_t sid_shape[1] = {1}, gshape[3] = {1, c->gin_channels, 1};
         int32_t sid = p->speaker;
-        g = vx_reshape(ctx, vx_embedding(ctx, v->emb_g, vx_from_i32(ctx, 1, sid_shape, &sid)), 3, gshape);
-        if (!g)
+        pr->g = vx_reshape(ctx, vx_embedding(ctx, v->emb_g, vx_from_i32(ctx, 1, sid_shape, &sid)), 3, gshape);
+        if (!pr->g)
             return vx_last_status();
     }
 
-    vx_tensor *m_p = NULL, *logs_p = NULL;
-    vx_tensor *x = vits_text_encoder_forward(ctx, &v->enc, id_t, &m_p, &logs_p); /* [1, H, T] */
+    vx_tensor *x = vits_text_encoder_forward(ctx, &v->enc, id_t, &pr->m_p, &pr->logs_p); /* [1, H, T] */
     if (!x)
         return vx_last_status();
 
@@ -253,31 +251,47 @@ static vx_status synthesize(const vx_vits *v, vx_ctx *ctx, const int64_t *ids, i
     if (!noise)
         return vx_last_status();
     vx_rng_normal(&rng, noise->data, (size_t)(2 * T), 0.0f, 1.0f);
-    vx_tensor *logw = vits_duration_forward(ctx, &v->dp, x, g, vx_scale(ctx, noise, p->noise_w)); /* [1, 1, T] */
-    vx_tensor *durations = vx_new(ctx, VX_I32, 1, tshape);
-    if (!logw || !durations)
+    pr->logw = vits_duration_forward(ctx, &v->dp, x, pr->g, vx_scale(ctx, noise, p->noise_w)); /* [1, 1, T] */
+    pr->durations = vx_new(ctx, VX_I32, 1, tshape);
+    if (!pr->logw || !pr->durations)
         return vx_last_status();
-    int64_t total = durations_from_logw(logw->data, T, p->length_scale, durations->data);
+    int64_t total = durations_from_logw(pr->logw->data, T, p->length_scale, pr->durations->data);
     if (total < 0)
         return vx_last_status();
-    int64_t frames = total > 0 ? total : 1;
+    pr->frames = total > 0 ? total : 1;
+    pr->z_p = expand_prior(ctx, pr->m_p, pr->logs_p, pr->durations->data, pr->frames, p->noise_scale, &rng);
+    return pr->z_p ? VX_OK : vx_last_status();
+}
 
-    vx_tensor *z_p = expand_prior(ctx, m_p, logs_p, durations->data, frames, p->noise_scale, &rng);
-    vx_tensor *z = vits_flow_reverse(ctx, &v->flow, z_p, g);                     /* [1, C, F] */
-    vx_tensor *audio = vits_decoder_forward(ctx, &v->dec, z, g);                 /* [1, 1, F·hop] */
-    if (!audio)
-        return vx_last_status();
-    int64_t n = vx_numel(audio), ct[2] = {c->inter_channels, T}, cf[2] = {c->inter_channels, frames};
+vx_status vits_output(vx_ctx *ctx, const vx_vits *v, const vits_prior_out *pr, vx_tensor *z, vx_tensor *audio,
+                      vx_vits_output *out)
+{
+    int64_t T = pr->durations->shape[0], tshape[1] = {T};
+    int64_t n = vx_numel(audio), ct[2] = {v->config.inter_channels, T}, cf[2] = {v->config.inter_channels, pr->frames};
     out->audio = vx_reshape(ctx, audio, 1, &n);
-    out->durations = durations;
-    out->frames = frames;
-    out->logw = vx_reshape(ctx, logw, 1, tshape);
-    out->m_p = vx_reshape(ctx, m_p, 2, ct);
-    out->logs_p = vx_reshape(ctx, logs_p, 2, ct);
+    out->durations = pr->durations;
+    out->frames = pr->frames;
+    out->logw = vx_reshape(ctx, pr->logw, 1, tshape);
+    out->m_p = vx_reshape(ctx, pr->m_p, 2, ct);
+    out->logs_p = vx_reshape(ctx, pr->logs_p, 2, ct);
     out->z = vx_reshape(ctx, z, 2, cf);
     if (!out->audio || !out->logw || !out->m_p || !out->logs_p || !out->z)
         return vx_last_status();
     return VX_OK;
+}
+
+static vx_status synthesize(const vx_vits *v, vx_ctx *ctx, const int64_t *ids, int64_t n_ids, const vx_vits_params *p,
+                            vx_vits_output *out)
+{
+    vits_prior_out pr;
+    vx_status st = vits_prior(v, ctx, ids, n_ids, p, &pr);
+    if (st)
+        return st;
+    vx_tensor *z = vits_flow_reverse(ctx, &v->flow, pr.z_p, pr.g);  /* [1, C, F]     */
+    vx_tensor *audio = vits_decoder_forward(ctx, &v->dec, z, pr.g); /* [1, 1, F·hop] */
+    if (!audio)
+        return vx_last_status();
+    return vits_output(ctx, v, &pr, z, audio, out);
 }
 
 vx_status vx_vits_synthesize(const vx_vits *v, vx_ctx *ctx, const int64_t *ids, int64_t n_ids, const vx_vits_params *p,
@@ -288,7 +302,7 @@ vx_status vx_vits_synthesize(const vx_vits *v, vx_ctx *ctx, const int64_t *ids, 
     memset(out, 0, sizeof *out);
     if (!v || !ctx || !p)
         return vx_fail(VX_ERR_ARG, "vits: synthesize needs a voice, a context and parameters");
-    vx_status st = check_request(v, ids, n_ids, p);
+    vx_status st = vits_check_request(v, ids, n_ids, p);
     if (st)
         return st;
     bool grad = vx_set_grad_enabled(ctx, false);

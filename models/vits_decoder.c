@@ -113,7 +113,9 @@ vx_status vits_decoder_load(const vits_source *src, const vx_vits_config *c, vit
     if (hop != c->hop_length)
         return vx_fail(VX_ERR_FORMAT, "VITS voice %s: upsample rates multiply to %lld, but hop_length is %d",
                        src->what, (long long)hop, c->hop_length);
-    if (vits_conv_load_packed(src, &d->conv_post, "dec.conv_post", ch, 1, -1, 1, false))
+    /* VITS's conv_post has no bias; a HiFi-GAN generator's has one */
+    if (vits_conv_load_packed(src, &d->conv_post, "dec.conv_post", ch, 1, -1, 1,
+                              vits_has_weight(src, "dec.conv_post.bias")))
         return vx_last_status();
     if (!vits_tile_fits(&d->conv_pre) || !vits_tile_fits(&d->conv_post))
         return vx_fail(VX_ERR_UNSUPPORTED, "VITS voice %s: conv_pre or conv_post is too wide for the decoder's tiles",
@@ -187,13 +189,13 @@ static void resblock_run(const vits_decoder *d, const vits_resblock *rb, const f
         const vits_conv *second = d->resblock_type == 1 ? &rb->convs2[k] : &rb->convs1[k];
         const float *in = y;
         if (d->resblock_type == 1) { /* t = c1_k(lrelu(y)) */
-            vits_init_output(buf->c, rb->convs1[k].b->data, NULL, ch, L, false);
-            vits_conv_accumulate(&rb->convs1[k], y, L, 1.0f, slope, buf->c, buf->act);
+            vx_gemm_start bias1 = {rb->convs1[k].b->data};
+            vits_conv_accumulate(&rb->convs1[k], y, L, 1.0f, slope, &bias1, buf->c, buf->act);
             in = buf->c;
         }
         /* out = y + bias + conv(lrelu(in)), added onto acc for the block's last conv */
-        vits_init_output(out, second->b->data, y, ch, L, last && !first);
-        vits_conv_accumulate(second, in, L, 1.0f, slope, out, buf->act);
+        vx_gemm_start res = {second->b->data, y, L, last && !first};
+        vits_conv_accumulate(second, in, L, 1.0f, slope, &res, out, buf->act);
         y = out;
     }
 }
@@ -250,8 +252,8 @@ static void decode_frames(const vits_decoder *d, const int64_t *reach, const flo
 {
     int64_t ch = d->conv_pre.cout, L = F, origin = 0, rate = 1;
     /* x = conv_pre(z) + bias (+ cond(g), folded into the bias by the caller) */
-    vits_init_output(buf->acc, pre_bias_g, NULL, ch, L, false);
-    vits_conv_accumulate(&d->conv_pre, z, L, 1.0f, 1.0f, buf->acc, buf->act);
+    vx_gemm_start pre = {pre_bias_g};
+    vits_conv_accumulate(&d->conv_pre, z, L, 1.0f, 1.0f, &pre, buf->acc, buf->act);
     crop(buf->acc, ch, &L, &origin, keep0, keep0 + keep_n, reach[0]);
     float scale = 1.0f; /* 1/n of the previous stage's kernel mean, applied lazily */
     for (int i = 0; i < d->n_upsamples; i++) {
@@ -266,8 +268,8 @@ static void decode_frames(const vits_decoder *d, const int64_t *reach, const flo
         scale = 1.0f / (float)d->n_kernels;
     }
     /* audio = tanh(conv_post(lrelu(acc / n, 0.01))) */
-    vits_init_output(scratch_audio, NULL, NULL, 1, L, false);
-    vits_conv_accumulate(&d->conv_post, buf->acc, L, scale, d->final_lrelu_slope, scratch_audio, buf->act);
+    vx_gemm_start post = {d->conv_post.b ? d->conv_post.b->data : NULL};
+    vits_conv_accumulate(&d->conv_post, buf->acc, L, scale, d->final_lrelu_slope, &post, scratch_audio, buf->act);
     memcpy(out, scratch_audio + keep0 * rate - origin, sizeof(float) * (size_t)(keep_n * rate));
     vx_vunary(VX_VTANH, out, out, keep_n * rate, 0.0f, 0.0f);
 }
@@ -295,7 +297,7 @@ vx_tensor *vits_decoder_forward_chunked(vx_ctx *ctx, const vits_decoder *d, vx_t
         most = ch * L > most ? ch * L : most;
     }
     int n_bufs = d->resblock_type == 1 ? 5 : 4;
-    float *pool = vx_arena_alloc(ctx, sizeof(float) * (size_t)(n_bufs * most + 2 * VITS_TILE_FLOATS + ch0 + L));
+    float *pool = vx_arena_alloc_uninit(ctx, sizeof(float) * (size_t)(n_bufs * most + 2 * VITS_TILE_FLOATS + ch0 + L));
     int64_t ashape[3] = {1, 1, F * hop};
     vx_tensor *audio = vx_new(ctx, VX_F32, 3, ashape);
     if (!pool || !audio)
@@ -312,7 +314,7 @@ vx_tensor *vits_decoder_forward_chunked(vx_ctx *ctx, const vits_decoder *d, vx_t
         for (int64_t c = 0; c < ch0; c++)
             pre_bias[c] += ((const float *)cg->data)[c];
     }
-    float *zc = vx_arena_alloc(ctx, sizeof(float) * (size_t)(C * span));
+    float *zc = vx_arena_alloc_uninit(ctx, sizeof(float) * (size_t)(C * span));
     if (!zc)
         return NULL;
     for (int64_t f0 = 0; f0 < F; f0 += step) {

@@ -226,20 +226,22 @@ static vx_tensor *duration_forward(vx_ctx *ctx, const vits_duration_predictor *d
     return vx_contiguous(ctx, vx_slice(ctx, z, 1, 0, 1, 1));           /* logw [1, 1, T] */
 }
 
-/* Runs in a scratch context freed at the end, so its intermediates (tens of
- * MB for a long sentence: the spline flows work on [1, F, T] tensors) do not
- * stay in `ctx` until the sentence's reset; only logw is kept. */
+/* Inference only (no tape). Its intermediates (tens of MB for a long sentence: the spline flows work
+ * on [1, F, T] tensors) are dropped from the arena once logw is copied out,
+ * so they do not stay until the sentence's reset; the memory is reused. */
 vx_tensor *vits_duration_forward(vx_ctx *ctx, const vits_duration_predictor *d, vx_tensor *x,
                                  vx_tensor *g, vx_tensor *noise)
 {
     int64_t shape[3] = {1, 1, x ? x->shape[2] : 0};
     vx_tensor *logw = x ? vx_new(ctx, VX_F32, 3, shape) : NULL;
-    vx_ctx *scratch = logw ? vits_scratch_new(ctx) : NULL;
-    if (!scratch)
+    if (!logw)
         return NULL;
-    vx_tensor *y = duration_forward(scratch, d, x, g, noise);
+    bool grad = vx_set_grad_enabled(ctx, false);
+    vx_arena_point start = vx_arena_mark(ctx);
+    vx_tensor *y = duration_forward(ctx, d, x, g, noise);
     if (y)
         memcpy(logw->data, y->data, sizeof(float) * (size_t)shape[2]);
-    vx_ctx_free(scratch);
+    vx_arena_release(ctx, start);
+    vx_set_grad_enabled(ctx, grad);
     return y ? logw : NULL;
 }

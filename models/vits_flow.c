@@ -106,19 +106,18 @@ static void wavenet(const vits_coupling *cl, int layers, int64_t Hf, int64_t F, 
         const vits_conv *in = &cl->in_layers[l], *rs = &cl->res_skip[l];
         for (int64_t c = 0; c < 2 * Hf; c++)
             b->bias[c] = ((const float *)in->b->data)[c] + (has_g ? b->gcond[2 * Hf * l + c] : 0.0f);
-        vits_init_output(b->a, b->bias, NULL, 2 * Hf, F, false);
-        vits_conv_accumulate(in, b->h, F, 1.0f, 1.0f, b->a, b->act);
+        vx_gemm_start in_bias = {b->bias};
+        vits_conv_accumulate(in, b->h, F, 1.0f, 1.0f, &in_bias, b->a, b->act);
         gate_job gate = {b->a, b->acts, Hf, F};
         vx_parallel_for(Hf, 4, gate_rows, &gate);
         const float *rs_bias = rs->b->data;
         if (l < layers - 1) {
-            vits_init_output(b->h, rs_bias, NULL, Hf, F, true);
-            vits_pointwise_accumulate(rs, 0, Hf, b->acts, F, 1.0f, b->h);
-            vits_init_output(b->skip, rs_bias + Hf, NULL, Hf, F, true);
-            vits_pointwise_accumulate(rs, Hf, Hf, b->acts, F, 1.0f, b->skip);
+            vx_gemm_start res = {rs_bias, .add = true}, skip = {rs_bias + Hf, .add = true};
+            vits_pointwise_accumulate(rs, 0, Hf, b->acts, F, 1.0f, &res, b->h);
+            vits_pointwise_accumulate(rs, Hf, Hf, b->acts, F, 1.0f, &skip, b->skip);
         } else {
-            vits_init_output(b->skip, rs_bias, NULL, Hf, F, true);
-            vits_pointwise_accumulate(rs, 0, Hf, b->acts, F, 1.0f, b->skip);
+            vx_gemm_start skip = {rs_bias, .add = true};
+            vits_pointwise_accumulate(rs, 0, Hf, b->acts, F, 1.0f, &skip, b->skip);
         }
     }
 }
@@ -144,7 +143,7 @@ vx_tensor *vits_flow_reverse(vx_ctx *ctx, const vits_flow *f, vx_tensor *z_p, vx
         return NULL;
     int64_t C = f->channels, half = C / 2, Hf = f->hidden, F = z_p->shape[2], L = f->n_layers;
     size_t floats = (size_t)(2 * C * F + 2 * Hf * F + 2 * Hf * F + Hf * F + 2 * Hf + 2 * Hf * L + VITS_TILE_FLOATS);
-    float *pool = vx_arena_alloc(ctx, sizeof(float) * floats);
+    float *pool = vx_arena_alloc_uninit(ctx, sizeof(float) * floats); /* written before read */
     vx_tensor *out = vx_new(ctx, VX_F32, 3, z_p->shape);
     if (!pool || !out)
         return NULL;
@@ -171,15 +170,15 @@ vx_tensor *vits_flow_reverse(vx_ctx *ctx, const vits_flow *f, vx_tensor *z_p, vx
         bool has_g = gc && cl->cond.w;
         if (has_g)
             condition(&cl->cond, gc->data, b.gcond);
-        vits_init_output(b.h, cl->pre.b->data, NULL, Hf, F, false);
-        vits_pointwise_accumulate(&cl->pre, 0, Hf, b.x, F, 1.0f, b.h);
+        vx_gemm_start pre = {cl->pre.b->data};
+        vits_pointwise_accumulate(&cl->pre, 0, Hf, b.x, F, 1.0f, &pre, b.h);
         wavenet(cl, f->n_layers, Hf, F, has_g, &b);
         float *x1 = b.x + half * F;
         const float *post_bias = cl->post.b->data;
         for (int64_t c = 0; c < half; c++)
             for (int64_t t = 0; t < F; t++)
                 x1[c * F + t] -= post_bias[c];
-        vits_pointwise_accumulate(&cl->post, 0, half, b.skip, F, -1.0f, x1);
+        vits_pointwise_accumulate(&cl->post, 0, half, b.skip, F, -1.0f, NULL, x1);
     }
     memcpy(out->data, b.x, sizeof(float) * (size_t)(C * F));
     return out;

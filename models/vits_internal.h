@@ -22,13 +22,19 @@
 
 /* --- weight lookup ----------------------------------------------------------- */
 
-/* Where weights come from: exactly one of piper / st is set. */
+/* Where weights come from: exactly one of piper / st / hifigan is set. A
+ * HiFi-GAN generator (models/hifigan.h) answers the decoder's names
+ * "dec.<name>" with its parameter "<name>", weight norm folded. */
 typedef struct vits_source {
     vx_ctx *ctx;                     /* model context (persistent copies)        */
     const vx_piper_voice *piper;
     const vx_st_file *st;
+    const struct vx_hifigan *hifigan;
     const char *what;                /* the voice's path, for messages           */
 } vits_source;
+
+/* True when the source holds a weight called `name`. */
+bool vits_has_weight(const vits_source *src, const char *name);
 
 /* A persistent f32 copy of weight `name` (printf format) with rank `ndim`;
  * shape[i] >= 0 must match, -1 accepts any size. NULL + error when absent
@@ -88,15 +94,18 @@ static inline float vits_activate(float x, float scale, float slope)
 /* y [C, T] = bias (NULL: 0) + res (NULL: 0) (+ y itself when accumulate). */
 void vits_init_output(float *y, const float *bias, const float *res, int64_t C, int64_t T, bool accumulate);
 
-/* y [Cout, T] += W · im2col(act(x)) for x [Cin, T], act = vits_activate(·, scale,
- * slope), "same" padding, stride 1, groups 1, c packed; y already holds the
- * bias and any residual. act is scratch of VITS_TILE_FLOATS. */
-void vits_conv_accumulate(const vits_conv *c, const float *x, int64_t T, float scale, float slope, float *y,
-                          float *act);
+/* y [Cout, T] = start + W · im2col(act(x)) for x [Cin, T], act = vits_activate(·,
+ * scale, slope), "same" padding, stride 1, groups 1, c packed. start (bias,
+ * residual [Cout, T] with ldr T, add) is written into y tile by tile by the
+ * GEMM (core/kernels/gemm.h); NULL: y's own values (y +=). act is scratch of
+ * VITS_TILE_FLOATS. */
+void vits_conv_accumulate(const vits_conv *c, const float *x, int64_t T, float scale, float slope,
+                          const vx_gemm_start *start, float *y, float *act);
 
-/* y [rows, T] += alpha · W[row0 : row0+rows] · x for a packed 1×1 conv c, x [Cin, T]. */
+/* y [rows, T] = start + alpha · W[row0 : row0+rows] · x for a packed 1×1 conv c,
+ * x [Cin, T]; start as above (its bias indexed from row0), NULL: y +=. */
 void vits_pointwise_accumulate(const vits_conv *c, int64_t row0, int64_t rows, const float *x, int64_t T,
-                               float alpha, float *y);
+                               float alpha, const vx_gemm_start *start, float *y);
 
 /* LayerNorm over channels: gamma, beta [C]. */
 typedef struct vits_norm {
@@ -217,5 +226,34 @@ struct vx_vits {
     vits_flow flow;
     vits_decoder dec;
 };
+
+/* --- the pipeline's shared halves (vits.c; vits_device.c runs the second half
+ * on a backend) ------------------------------------------------------------------ */
+
+/* True when the file starts like a safetensors file: 8-byte header length, then '{'
+ * (otherwise a voice is read as a Piper .onnx). */
+bool vits_looks_like_safetensors(const char *path);
+
+/* VX_OK, or VX_ERR_ARG naming the bad id, scale or speaker. */
+vx_status vits_check_request(const vx_vits *v, const int64_t *ids, int64_t n_ids, const vx_vits_params *p);
+
+/* What the first half of a synthesis gives (all in ctx, on the host). */
+typedef struct vits_prior_out {
+    vx_tensor *g;              /* speaker embedding [1, gin, 1], NULL for one speaker */
+    vx_tensor *m_p, *logs_p;   /* [1, C, T]                                          */
+    vx_tensor *logw;           /* [1, 1, T]                                          */
+    vx_tensor *durations;      /* i32 [T], frames per phoneme                        */
+    int64_t frames;            /* Σ durations (at least 1)                           */
+    vx_tensor *z_p;            /* [1, C, frames]: the prior, length-regulated, noised */
+} vits_prior_out;
+
+/* Text encoder, duration predictor, durations and length regulation for a
+ * checked request of T ids. */
+vx_status vits_prior(const vx_vits *v, vx_ctx *ctx, const int64_t *ids, int64_t T, const vx_vits_params *p,
+                     vits_prior_out *pr);
+
+/* Fills *out from the prior and the second half's z [1, C, F] and audio [1, 1, F·hop]. */
+vx_status vits_output(vx_ctx *ctx, const vx_vits *v, const vits_prior_out *pr, vx_tensor *z, vx_tensor *audio,
+                      vx_vits_output *out);
 
 #endif

@@ -1,7 +1,8 @@
 /* vits_kernels.c — inference-only kernels shared by the VITS flow and
  * decoder (declared in vits_internal.h): convolutions as one GEMM per column
- * tile with the input activation fused into the im2col copy, and output
- * initialisation (bias, residual) for GEMMs that accumulate.
+ * tile with the input activation fused into the im2col copy and the output's
+ * start (bias, residual) written by the GEMM; output initialisation for the
+ * rest.
  * ref: K. Chellapilla et al. 2006 (convolution as im2col + matrix product). */
 #include <math.h>
 #include <string.h>
@@ -61,8 +62,19 @@ static void window_rows(void *arg, int64_t c0, int64_t c1, int tid)
     }
 }
 
-void vits_conv_accumulate(const vits_conv *c, const float *x, int64_t T, float scale, float slope, float *y,
-                          float *act)
+/* start for the column tile from t0 on: its residual shifted to the tile. */
+static const vx_gemm_start *tile_start(const vx_gemm_start *start, int64_t t0, vx_gemm_start *buf)
+{
+    if (!start)
+        return NULL;
+    *buf = *start;
+    if (buf->res)
+        buf->res += t0;
+    return buf;
+}
+
+void vits_conv_accumulate(const vits_conv *c, const float *x, int64_t T, float scale, float slope,
+                          const vx_gemm_start *start, float *y, float *act)
 {
     int64_t halo = (c->kernel - 1) * c->dilation, nt_max = VITS_TILE_FLOATS / c->cin - halo;
     int64_t offset[VITS_MAX_KERNEL];
@@ -74,7 +86,8 @@ void vits_conv_accumulate(const vits_conv *c, const float *x, int64_t T, float s
         vx_parallel_for(c->cin, 8, window_rows, &job);
         vx_tap_view taps = {act, job.width, job.width, c->kernel, 1, offset};
         vx_gemm_operand col = vx_tap_operand(&taps); /* [Cin·K, nt] */
-        vx_sgemm_packed(&c->pk, 0, c->cout, nt, &col, 1.0f, y + t0, T);
+        vx_gemm_start st;
+        vx_sgemm_packed_start(&c->pk, 0, c->cout, nt, &col, tile_start(start, t0, &st), y + t0, T);
     }
 }
 
@@ -140,9 +153,9 @@ void vits_init_output(float *y, const float *bias, const float *res, int64_t C, 
 }
 
 void vits_pointwise_accumulate(const vits_conv *c, int64_t row0, int64_t rows, const float *x, int64_t T,
-                               float alpha, float *y)
+                               float alpha, const vx_gemm_start *start, float *y)
 {
     vx_gemm_operand xs = vx_gemm_strided(x, T, false); /* [Cin, T] */
     xs.scale = alpha;
-    vx_sgemm_packed(&c->pk, row0, rows, T, &xs, 1.0f, y, T);
+    vx_sgemm_packed_start(&c->pk, row0, rows, T, &xs, start, y, T);
 }

@@ -37,7 +37,7 @@ vx_status vits_text_encoder_load(const vits_source *src, const vx_vits_config *c
         vits_conv *convs[4] = {&l->q, &l->k, &l->v, &l->o};
         for (int j = 0; j < 4; j++) {
             snprintf(p, sizeof p, "enc_p.encoder.attn_layers.%d.conv_%s", i, qkvo[j]);
-            if (vits_conv_load(src, convs[j], p, H, H, 1, 1, 1, true))
+            if (vits_conv_load_packed(src, convs[j], p, H, H, 1, 1, true))
                 return vx_last_status();
         }
         if (!(l->rel_k = vits_weight(src, 3, rel_shape, "enc_p.encoder.attn_layers.%d.emb_rel_k", i)) ||
@@ -50,13 +50,34 @@ vx_status vits_text_encoder_load(const vits_source *src, const vx_vits_config *c
         if (vits_norm_load(src, &l->norm2, p, H))
             return vx_last_status();
         snprintf(p, sizeof p, "enc_p.encoder.ffn_layers.%d.conv_1", i);
-        if (vits_conv_load(src, &l->ffn1, p, H, F, c->ffn_kernel_size, 1, 1, true))
+        if (vits_conv_load_packed(src, &l->ffn1, p, H, F, c->ffn_kernel_size, 1, true))
             return vx_last_status();
         snprintf(p, sizeof p, "enc_p.encoder.ffn_layers.%d.conv_2", i);
-        if (vits_conv_load(src, &l->ffn2, p, F, H, c->ffn_kernel_size, 1, 1, true))
+        if (vits_conv_load_packed(src, &l->ffn2, p, F, H, c->ffn_kernel_size, 1, true))
             return vx_last_status();
+        if (!vits_tile_fits(&l->ffn1) || !vits_tile_fits(&l->ffn2))
+            return vx_fail(VX_ERR_UNSUPPORTED, "VITS voice %s: the text encoder's FFN (%lld filter channels, "
+                           "kernel %d) is too wide for the convolution tiles", src->what, (long long)F,
+                           c->ffn_kernel_size);
     }
-    return vits_conv_load(src, &e->proj, "enc_p.proj", H, 2 * (int64_t)c->inter_channels, 1, 1, 1, true);
+    return vits_conv_load_packed(src, &e->proj, "enc_p.proj", H, 2 * (int64_t)c->inter_channels, 1, 1, true);
+}
+
+/* y [1, Cout, T] = c(act(x)) + bias for x [1, Cin, T] (contiguous), a "same"
+ * convolution with packed weights (vits_kernels.c); act = LeakyReLU(·, slope),
+ * slope 1: none, 0: ReLU. act_buf: VITS_TILE_FLOATS of scratch. */
+static vx_tensor *conv_packed(vx_ctx *ctx, const vits_conv *c, vx_tensor *x, float slope, float *act_buf)
+{
+    int64_t T = x->shape[2], shape[3] = {1, c->cout, T};
+    vx_tensor *y = vx_empty(ctx, VX_F32, 3, shape);
+    if (!y)
+        return NULL;
+    vx_gemm_start bias = {c->b->data};
+    if (c->kernel == 1 && slope == 1.0f)
+        vits_pointwise_accumulate(c, 0, c->cout, x->data, T, 1.0f, &bias, y->data);
+    else
+        vits_conv_accumulate(c, x->data, T, 1.0f, slope, &bias, y->data, act_buf);
+    return y;
 }
 
 /* Multi-head self-attention with relative positions for one sequence.
@@ -121,22 +142,27 @@ static vx_tensor *relative_attention(vx_ctx *ctx, vx_tensor *q, vx_tensor *k, vx
 static vx_tensor *encoder_layer(vx_ctx *ctx, const vits_text_encoder *e, const vits_encoder_layer *l,
                                 vx_tensor *x)
 {
-    vx_tensor *a = relative_attention(ctx, vits_conv_apply(ctx, &l->q, x), vits_conv_apply(ctx, &l->k, x),
-                                      vits_conv_apply(ctx, &l->v, x), l->rel_k, l->rel_v, e->n_heads,
-                                      e->window);
-    a = vits_conv_apply(ctx, &l->o, a);
-    x = vx_layer_norm_channels(ctx, vx_add(ctx, x, a), l->norm1.gamma, l->norm1.beta, 1e-5f);
-    vx_tensor *f = vx_relu(ctx, vits_conv_apply(ctx, &l->ffn1, x));
-    f = vits_conv_apply(ctx, &l->ffn2, f);
+    float *act = vx_arena_alloc_uninit(ctx, sizeof(float) * VITS_TILE_FLOATS);
+    if (!act)
+        return NULL;
+    vx_tensor *q = conv_packed(ctx, &l->q, x, 1.0f, act), *k = conv_packed(ctx, &l->k, x, 1.0f, act);
+    vx_tensor *v = conv_packed(ctx, &l->v, x, 1.0f, act);
+    if (!q || !k || !v)
+        return NULL;
+    vx_tensor *a = relative_attention(ctx, q, k, v, l->rel_k, l->rel_v, e->n_heads, e->window);
+    a = a ? conv_packed(ctx, &l->o, a, 1.0f, act) : NULL;
+    x = vx_contiguous(ctx, vx_layer_norm_channels(ctx, vx_add(ctx, x, a), l->norm1.gamma, l->norm1.beta, 1e-5f));
+    if (!x)
+        return NULL;
+    vx_tensor *f = conv_packed(ctx, &l->ffn1, x, 1.0f, act);  /* [1, filter, T] */
+    f = f ? conv_packed(ctx, &l->ffn2, f, 0.0f, act) : NULL; /* ReLU fused into ffn2's input */
     return vx_contiguous(ctx, vx_layer_norm_channels(ctx, vx_add(ctx, x, f), l->norm2.gamma, l->norm2.beta,
                                                       1e-5f));
 }
 
-/* Runs the layers in a scratch context that is reset after each one, so the
- * intermediates of one layer at most (the attention's [heads, T, T] scores
- * and probabilities among them) are held at a time instead of all layers'
- * until the caller's reset; the hidden state is copied back into one [1, H, T]
- * buffer of `ctx` between layers. Inference only: nothing is recorded. */
+/* Inference only (no tape): each layer's intermediates are dropped from the
+ * arena as soon as its output is copied into x, so the memory of one layer
+ * is reused by the next. */
 vx_tensor *vits_text_encoder_forward(vx_ctx *ctx, const vits_text_encoder *e, vx_tensor *ids,
                                      vx_tensor **m_p, vx_tensor **logs_p)
 {
@@ -147,22 +173,24 @@ vx_tensor *vits_text_encoder_forward(vx_ctx *ctx, const vits_text_encoder *e, vx
         return NULL;
     int64_t shape[3] = {1, e->hidden, x->shape[1]};
     x = vx_reshape(ctx, x, 3, shape);                                                        /* [1, H, T] */
-    vx_ctx *scratch = x ? vits_scratch_new(ctx) : NULL;
-    if (!scratch)
+    if (!x)
         return NULL;
+    /* each layer's intermediates are dropped once its output is copied into x */
+    bool grad = vx_set_grad_enabled(ctx, false);
+    vx_arena_point layer_start = vx_arena_mark(ctx);
     size_t bytes = sizeof(float) * (size_t)vx_numel(x);
     for (int i = 0; i < e->n_layers && x; i++) {
-        vx_tensor *y = encoder_layer(scratch, e, &e->layers[i], x); /* [1, H, T] in scratch */
+        vx_tensor *y = encoder_layer(ctx, e, &e->layers[i], x); /* [1, H, T] */
         if (y)
             memcpy(x->data, y->data, bytes);
         else
             x = NULL;
-        vx_ctx_reset(scratch);
+        vx_arena_release(ctx, layer_start);
     }
-    vx_ctx_free(scratch);
+    vx_set_grad_enabled(ctx, grad);
     if (!x)
         return NULL;
-    vx_tensor *stats = vits_conv_apply(ctx, &e->proj, x); /* [1, 2C, T] */
+    vx_tensor *stats = conv_packed(ctx, &e->proj, x, 1.0f, NULL); /* [1, 2C, T] */
     *m_p = vx_slice(ctx, stats, 1, 0, e->inter_channels, 1);
     *logs_p = vx_slice(ctx, stats, 1, e->inter_channels, 2 * e->inter_channels, 1);
     *m_p = vx_contiguous(ctx, *m_p);

@@ -1,12 +1,14 @@
 /* vits_weights.c — VITS weight lookup by PyTorch name from an imported Piper
- * voice or a voxc safetensors file, with shape checks; weights copied for the
- * op API or packed once for the fused GEMM kernels; the small shared layers
- * (convolution and channel LayerNorm wrappers) and scratch contexts. */
+ * voice, a voxc safetensors file or (the decoder's weights only) a HiFi-GAN
+ * generator, with shape checks; weights copied for the op API or packed once
+ * for the fused GEMM kernels; the small shared layers (convolution and
+ * channel LayerNorm wrappers) and scratch contexts. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/hifigan.h"
 #include "models/vits_internal.h"
 
 static const char *shape_text(char *buf, size_t size, int ndim, const int64_t *shape)
@@ -21,11 +23,70 @@ static const char *shape_text(char *buf, size_t size, int ndim, const int64_t *s
 
 /* A weight found by name with its shape checked. */
 typedef struct found_weight {
-    const float *f32;          /* imported Piper voice: aligned floats       */
+    const float *f32;          /* Piper voice, generator: aligned floats     */
     const vx_st_entry *entry;  /* safetensors: raw bytes, maybe unaligned    */
+    float *folded;             /* malloc'd storage f32 points into, or NULL  */
     int ndim;
     int64_t shape[VX_MAX_DIMS];
 } found_weight;
+
+/* The generator's parameter called `name`, or NULL. */
+static vx_tensor *generator_param(const vx_hifigan *g, const char *name)
+{
+    vx_tensor *const *params;
+    int n = vx_hifigan_params(g, &params);
+    for (int i = 0; i < n; i++)
+        if (strcmp(params[i]->name, name) == 0)
+            return params[i];
+    return NULL;
+}
+
+/* The weight-norm pair ("<layer>.weight_g", "<layer>.weight_v") standing for
+ * the decoder's "dec.<layer>.weight"; false when there is none. */
+static bool generator_weight_norm(const vx_hifigan *g, const char *name, vx_tensor **wg, vx_tensor **wv)
+{
+    size_t n = strlen(name);
+    if (n < 7 || strcmp(name + n - 7, ".weight") != 0)
+        return false;
+    char part[VX_PIPER_NAME_MAX];
+    snprintf(part, sizeof part, "%s_g", name);
+    *wg = generator_param(g, part);
+    snprintf(part, sizeof part, "%s_v", name);
+    *wv = generator_param(g, part);
+    return *wg && *wv;
+}
+
+/* Weight "dec.<name>" of a HiFi-GAN generator: its parameter "<name>", or a
+ * weight-normed weight folded into fw->folded, w = g · v / ‖v‖ (vx_weight_norm,
+ * as the generator's forward computes it). *found: the tensor giving the
+ * shape, NULL when the generator has no such weight. */
+static vx_status generator_weight(const vits_source *src, const char *name, found_weight *fw,
+                                  const vx_tensor **found)
+{
+    *found = NULL;
+    if (strncmp(name, "dec.", 4) != 0) /* a generator has only the decoder's weights */
+        return VX_OK;
+    vx_tensor *t = generator_param(src->hifigan, name + 4), *wg, *wv;
+    if (t) {
+        fw->f32 = t->data;
+        *found = t;
+        return VX_OK;
+    }
+    if (!generator_weight_norm(src->hifigan, name + 4, &wg, &wv))
+        return VX_OK;
+    vx_ctx *scratch = vits_scratch_new(src->ctx);
+    vx_tensor *w = scratch ? vx_weight_norm(scratch, wg, wv) : NULL;
+    if (w && (fw->folded = malloc(sizeof(float) * (size_t)vx_numel(w))))
+        memcpy(fw->folded, w->data, sizeof(float) * (size_t)vx_numel(w));
+    else if (w)
+        vx_fail(VX_ERR_OOM, "%s: out of memory folding the weight norm of '%s'", src->what, name);
+    vx_ctx_free(scratch);
+    if (!fw->folded)
+        return vx_last_status();
+    fw->f32 = fw->folded;
+    *found = wv;
+    return VX_OK;
+}
 
 static vx_status find_weight(const vits_source *src, int ndim, const int64_t *shape, const char *name,
                              found_weight *fw)
@@ -39,6 +100,19 @@ static vx_status find_weight(const vits_source *src, int ndim, const int64_t *sh
             have_ndim = w->ndim;
             memcpy(have, w->shape, sizeof(int64_t) * (size_t)w->ndim);
             fw->f32 = w->data;
+        }
+    } else if (src->hifigan) {
+        const vx_tensor *t;
+        if (generator_weight(src, name, fw, &t))
+            return vx_last_status();
+        if (t && t->dtype != VX_F32) {
+            free(fw->folded);
+            return vx_fail(VX_ERR_FORMAT, "%s: weight '%s' is %s, expected F32", src->what, name,
+                           vx_dtype_name(t->dtype));
+        }
+        if (t) {
+            have_ndim = t->ndim;
+            memcpy(have, t->shape, sizeof(int64_t) * (size_t)t->ndim);
         }
     } else {
         fw->entry = vx_st_find(src->st, name);
@@ -57,6 +131,7 @@ static vx_status find_weight(const vits_source *src, int ndim, const int64_t *sh
         ok = shape[i] < 0 || shape[i] == have[i];
     if (!ok) {
         char want_s[96], have_s[96];
+        free(fw->folded);
         return vx_fail(VX_ERR_FORMAT, "VITS voice %s: weight '%s' has shape %s, expected %s", src->what, name,
                        shape_text(have_s, sizeof have_s, have_ndim, have),
                        shape_text(want_s, sizeof want_s, ndim, shape));
@@ -64,6 +139,17 @@ static vx_status find_weight(const vits_source *src, int ndim, const int64_t *sh
     fw->ndim = ndim;
     memcpy(fw->shape, have, sizeof(int64_t) * (size_t)ndim);
     return VX_OK;
+}
+
+bool vits_has_weight(const vits_source *src, const char *name)
+{
+    vx_tensor *wg, *wv;
+    if (src->piper)
+        return vx_piper_find(src->piper, name) != NULL;
+    if (src->hifigan)
+        return strncmp(name, "dec.", 4) == 0 && (generator_param(src->hifigan, name + 4) ||
+                                                 generator_weight_norm(src->hifigan, name + 4, &wg, &wv));
+    return vx_st_find(src->st, name) != NULL;
 }
 
 vx_tensor *vits_weight(const vits_source *src, int ndim, const int64_t *shape, const char *fmt, ...)
@@ -77,12 +163,11 @@ vx_tensor *vits_weight(const vits_source *src, int ndim, const int64_t *shape, c
     if (find_weight(src, ndim, shape, name, &fw))
         return NULL;
     vx_tensor *t = vx_param(src->ctx, name, VX_F32, ndim, fw.shape, false);
-    if (!t)
-        return NULL;
-    if (fw.f32)
+    if (t && fw.f32)
         memcpy(t->data, fw.f32, sizeof(float) * (size_t)vx_numel(t));
-    else
+    else if (t)
         memcpy(t->data, fw.entry->data, fw.entry->nbytes); /* may be unaligned in the file */
+    free(fw.folded);
     return t;
 }
 
@@ -110,6 +195,7 @@ static vx_status packed_weight(const vits_source *src, const char *prefix, int n
         vx_gemm_pack(out, M, K, &at, buf);
     }
     free(aligned);
+    free(fw.folded);
     return buf ? VX_OK : vx_last_status();
 }
 
@@ -138,6 +224,7 @@ vx_status vits_conv_load_packed(const vits_source *src, vits_conv *c, const char
         found_weight fw;
         if (find_weight(src, 3, wshape, name, &fw))
             return vx_last_status();
+        free(fw.folded);
         k = wshape[2] = fw.shape[2];
     }
     *c = (vits_conv){.cout = cout, .cin = cin, .kernel = k, .stride = 1, .dilation = dilation, .groups = 1,

@@ -184,6 +184,43 @@ START_TEST(arena_allocations_are_aligned_and_zeroed)
 }
 END_TEST
 
+/* Releasing to a mark hands the memory after it out again, in order, also
+ * when chunks were added after the mark, and restores the bytes in use and
+ * the tape; what came before the mark stays. */
+START_TEST(arena_release_to_a_mark_reuses_what_came_after_it)
+{
+    vx_ctx *ctx = vx_ctx_new((vx_ctx_opts){.arena_chunk_bytes = 1 << 12});
+    float *kept = vx_arena_alloc(ctx, 1000);
+    kept[0] = 42.0f;
+    vx_arena_point m = vx_arena_mark(ctx);
+    size_t used = vx_arena_used(ctx);
+    vx_tensor *w = vx_param(ctx, "w", VX_F32, 1, (int64_t[]){8}, true);
+    ck_assert_ptr_nonnull(w);
+    for (int round = 0; round < 3; round++) {
+        void *first = vx_arena_alloc(ctx, 100);
+        ck_assert_ptr_nonnull(vx_arena_alloc(ctx, 3 << 12)); /* a chunk of its own */
+        void *later = vx_arena_alloc(ctx, 2000);             /* after that chunk  */
+        ck_assert_ptr_nonnull(vx_scale(ctx, w, 2.0f));       /* one tape entry    */
+        ck_assert_int_eq(vx_tape_len(ctx), 1);
+        vx_arena_release(ctx, m);
+        ck_assert_uint_eq(vx_arena_used(ctx), used);
+        ck_assert_int_eq(vx_tape_len(ctx), 0);
+        ck_assert_ptr_eq(vx_arena_alloc(ctx, 100), first);
+        vx_arena_release(ctx, m);
+        (void)later;
+    }
+    ck_assert_float_eq(kept[0], 42.0f);
+    vx_ctx_free(ctx);
+    ctx = test_ctx(); /* a mark taken before the first chunk exists */
+    vx_arena_point start = vx_arena_mark(ctx);
+    void *p = vx_arena_alloc(ctx, 64);
+    vx_arena_release(ctx, start);
+    ck_assert_uint_eq(vx_arena_used(ctx), 0);
+    ck_assert_ptr_eq(vx_arena_alloc(ctx, 64), p);
+    vx_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(arena_limit_gives_out_of_memory_error)
 {
     vx_ctx *ctx = vx_ctx_new((vx_ctx_opts){.arena_limit_bytes = 1 << 16});
@@ -411,6 +448,7 @@ Suite *suite_core(void)
     tcase_add_test(tc, arena_reset_reuses_memory_without_growth);
     tcase_add_test(tc, arena_allocations_are_aligned_and_zeroed);
     tcase_add_test(tc, arena_limit_gives_out_of_memory_error);
+    tcase_add_test(tc, arena_release_to_a_mark_reuses_what_came_after_it);
     tcase_add_test(tc, empty_tensors_have_the_shape_and_checks_of_new);
     tcase_add_test(tc, bad_shapes_are_errors);
     tcase_add_test(tc, params_survive_reset_and_keep_names);

@@ -196,6 +196,70 @@ START_TEST(gemm_with_prepacked_a_matches_the_unpacked_product)
 }
 END_TEST
 
+/* A product with a start (bias, residual, added onto C or not) gives the bits
+ * of writing the start in a pass of its own and then adding the product, for
+ * every version, 1–3 threads, row ranges on and off a strip, K over several
+ * KC blocks; columns past N (ldc > N) stay untouched. */
+START_TEST(gemm_start_gives_the_bits_of_a_separate_start_pass)
+{
+    gemm_shape s = {100, 301, 600};
+    int64_t ldc = s.n + 3, ldr = s.n + 5;
+    float *a = malloc(sizeof(float) * (size_t)(s.m * s.k));
+    float *b = malloc(sizeof(float) * (size_t)(s.k * s.n));
+    float *bias = malloc(sizeof(float) * (size_t)s.m);
+    float *res = malloc(sizeof(float) * (size_t)(s.m * ldr));
+    float *c0 = malloc(sizeof(float) * (size_t)(s.m * ldc));
+    float *c1 = malloc(sizeof(float) * (size_t)(s.m * ldc));
+    vx_rng r;
+    vx_rng_init(&r, 13);
+    fill(&r, a, s.m * s.k);
+    fill(&r, b, s.k * s.n);
+    fill(&r, bias, s.m);
+    fill(&r, res, s.m * ldr);
+    const int64_t ranges[][2] = {{0, 100}, {24, 48}, {5, 30}};
+    for (int impl = 2; impl <= 4; impl++) {
+        if (!vx_sgemm_impl_supported(impl))
+            continue;
+        vx_sgemm_set_impl(impl);
+        vx_gemm_operand at = vx_gemm_strided(a, s.k, true), bo = vx_gemm_strided(b, s.n, false);
+        vx_gemm_packed pk;
+        size_t bytes = sizeof(float) * (size_t)vx_gemm_packed_floats(s.m, s.k);
+        float *buf = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+        vx_gemm_pack(&pk, s.m, s.k, &at, buf);
+        for (int q = 0; q < 3; q++)
+            for (int t = 1; t <= 3; t++)
+                for (int kind = 0; kind < 6; kind++) {
+                    int64_t row0 = ranges[q][0], rows = ranges[q][1];
+                    vx_gemm_start st = {kind & 1 ? NULL : bias + row0, kind >= 2 ? res + row0 * ldr : NULL, ldr,
+                                        kind >= 4 || kind == 1};
+                    vx_threads_set(t);
+                    fill(&r, c0, s.m * ldc);
+                    memcpy(c1, c0, sizeof(float) * (size_t)(s.m * ldc));
+                    for (int64_t i = 0; i < rows; i++)
+                        for (int64_t j = 0; j < s.n; j++) {
+                            float v = st.bias ? st.bias[i] : 0.0f;
+                            v = st.res ? v + st.res[i * ldr + j] : v;
+                            c0[i * ldc + j] = st.add ? c0[i * ldc + j] + v : v;
+                        }
+                    vx_sgemm_packed(&pk, row0, rows, s.n, &bo, 1.0f, c0, ldc);
+                    vx_sgemm_packed_start(&pk, row0, rows, s.n, &bo, &st, c1, ldc);
+                    ck_assert_msg(!memcmp(c0, c1, sizeof(float) * (size_t)(s.m * ldc)),
+                                  "impl %d rows [%lld, +%lld) threads %d start kind %d differ", impl,
+                                  (long long)row0, (long long)rows, t, kind);
+                }
+        free(buf);
+    }
+    vx_threads_set(0);
+    vx_sgemm_set_impl(0);
+    free(a);
+    free(b);
+    free(bias);
+    free(res);
+    free(c0);
+    free(c1);
+}
+END_TEST
+
 Suite *suite_gemm(void)
 {
     Suite *s = suite_create("gemm");
@@ -207,6 +271,7 @@ Suite *suite_gemm(void)
     tcase_add_test(tc, gemm_versions_are_named_and_auto_is_supported);
     tcase_add_test(tc, gemm_is_bit_identical_for_any_thread_count);
     tcase_add_test(tc, gemm_with_prepacked_a_matches_the_unpacked_product);
+    tcase_add_test(tc, gemm_start_gives_the_bits_of_a_separate_start_pass);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -3,7 +3,7 @@
  * a Piper voice; tools/bench_hifigan.py: PyTorch on HiFi-GAN).
  *
  *   voxc-bench tts -m VOICE [--threads N] [--noise-scale X] [--noise-w X]
- *   voxc-bench hifigan --config v1|v2|v3 [--threads N] [--seed S]
+ *   voxc-bench hifigan --config v1|v2|v3 [--threads N] [--seed S] [--engine fused|ops]
  *
  * Each mode builds its model once, then answers requests read from standard
  * input, one per line, with one JSON line each on standard output, so a
@@ -19,7 +19,10 @@
  *                         "sentences"}
  * hifigan (random-weight models; inputs are log-mels of uniform noise):
  *   infer FRAMES         the generator, weight norm removed, no tape, on a
- *                        mel [1, 80, FRAMES]: {"compute_s", "samples", "audio_s"}
+ *                        mel [1, 80, FRAMES]: {"compute_s", "cpu_s", "samples",
+ *                        "audio_s"} (cpu_s: the process's CPU time, all threads);
+ *                        run by models/hifigan_infer.h (the fused engine, the
+ *                        default) or by the op API (vx_hifigan_forward, --engine ops)
  *   train BATCH SEGMENT  one GAN step (models/hifigan.h vx_hifigan_gan_step:
  *                        G forward, MPD + MSD update, G update with LSGAN,
  *                        feature-matching and mel losses, AdamW) on BATCH
@@ -43,13 +46,14 @@
 #include "core/vx.h"
 #include "audio/mel.h"
 #include "models/hifigan.h"
+#include "models/hifigan_infer.h"
 #include "models/speak.h"
 #include "models/vits.h"
 
 static void usage(FILE *out)
 {
     fputs("usage: voxc-bench tts -m VOICE [--threads N] [--noise-scale X] [--noise-w X]\n"
-          "       voxc-bench hifigan --config v1|v2|v3 [--threads N] [--seed S]\n"
+          "       voxc-bench hifigan --config v1|v2|v3 [--threads N] [--seed S] [--engine fused|ops]\n"
           "\n"
           "Builds the model once and answers requests from standard input, one per line,\n"
           "with one JSON line each on standard output (drivers: tools/bench_tts.py,\n"
@@ -68,12 +72,15 @@ static void usage(FILE *out)
           "hifigan: a HiFi-GAN generator and both discriminators with random weights;\n"
           "inputs are 80-band log-mels of uniform noise\n"
           "  infer FRAMES         time the generator (weight norm removed, no tape) on a\n"
-          "                       mel of FRAMES frames: compute_s, samples, audio_s\n"
+          "                       mel of FRAMES frames: compute_s, cpu_s (CPU time of\n"
+          "                       all threads), samples, audio_s\n"
           "  train BATCH SEGMENT  time one GAN training step (G forward, MPD + MSD update,\n"
           "                       G update on LSGAN + 2 x feature matching + 45 x mel L1,\n"
           "                       AdamW) on BATCH segments of SEGMENT samples (a multiple\n"
           "                       of 256): compute_s, loss_g, loss_d, mel\n"
           "  --config NAME        the generator: v1, v2 or v3\n"
+          "  --engine E           what runs infer: fused (models/hifigan_infer.h, the\n"
+          "                       default) or ops (the op-API generator)\n"
           "  --seed S             seed of the weights and inputs (default 1234)\n"
           "\n"
           "both:\n"
@@ -89,6 +96,14 @@ static double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* CPU time of the process (every thread) in seconds. */
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -265,6 +280,7 @@ typedef struct hg_bench {
     vx_rng rng;              /* the noise the inputs are made from                    */
     vx_ctx *infer_ctx;       /* grad off                                              */
     vx_hifigan *infer_g;     /* weight norm removed                                   */
+    vx_hifigan_infer *infer; /* infer_g in the fused engine; NULL: --engine ops       */
     int64_t infer_frames;
     float *infer_mel;        /* [80, infer_frames]                                    */
     vx_ctx *train_ctx;       /* the models below are made on the first train request */
@@ -306,7 +322,7 @@ static vx_status hg_make_inputs(hg_bench *hb, int64_t n_items, int64_t frames, f
     return VX_OK;
 }
 
-static vx_status hg_init(hg_bench *hb, const char *config, uint64_t seed)
+static vx_status hg_init(hg_bench *hb, const char *config, uint64_t seed, bool fused)
 {
     vx_status st = vx_hifigan_config_named(config, &hb->cfg);
     if (st != VX_OK)
@@ -325,7 +341,12 @@ static vx_status hg_init(hg_bench *hb, const char *config, uint64_t seed)
         return vx_last_status();
     vx_set_grad_enabled(hb->infer_ctx, false);
     vx_set_training(hb->infer_ctx, false);
-    return vx_hifigan_remove_weight_norm(hb->infer_ctx, hb->infer_g);
+    st = vx_hifigan_remove_weight_norm(hb->infer_ctx, hb->infer_g);
+    if (st == VX_OK && fused && !(hb->infer = vx_hifigan_infer_new(hb->infer_g)))
+        st = vx_last_status();
+    if (st == VX_OK && hb->infer && vx_hifigan_infer_fallback(hb->infer))
+        fprintf(stderr, "voxc-bench: %s; the op-API generator runs it\n", vx_hifigan_infer_fallback(hb->infer));
+    return st;
 }
 
 static void hg_free(hg_bench *hb)
@@ -335,6 +356,7 @@ static void hg_free(hg_bench *hb)
     vx_hifigan_disc_free(hb->mpd);
     vx_hifigan_free(hb->train_g);
     vx_ctx_free(hb->train_ctx);
+    vx_hifigan_infer_free(hb->infer);
     vx_hifigan_free(hb->infer_g);
     vx_ctx_free(hb->infer_ctx);
     vx_logmel_free(hb->input_mel);
@@ -379,17 +401,19 @@ static void hg_request_infer(hg_bench *hb, const char *args)
         hb->infer_mel = mel;
         hb->infer_frames = frames;
     }
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     vx_ctx_reset(hb->infer_ctx);
     vx_tensor *mel = vx_wrap(hb->infer_ctx, VX_F32, 3, (int64_t[]){1, hb->cfg.n_mels, frames}, hb->infer_mel);
-    vx_tensor *y = mel ? vx_hifigan_forward(hb->infer_ctx, hb->infer_g, mel) : NULL; /* [1, 1, T·hop] */
-    double t1 = now_s();
+    vx_tensor *y = !mel       ? NULL
+                   : hb->infer ? vx_hifigan_infer_forward(hb->infer_ctx, hb->infer, mel)
+                               : vx_hifigan_forward(hb->infer_ctx, hb->infer_g, mel); /* [1, 1, T·hop] */
+    double t1 = now_s(), c1 = cpu_s();
     if (!y) {
         answer_error();
         return;
     }
-    printf("{\"compute_s\":%.6f,\"samples\":%lld,\"audio_s\":%.6f}\n", t1 - t0, (long long)vx_numel(y),
-           (double)vx_numel(y) / hb->sample_rate);
+    printf("{\"compute_s\":%.6f,\"cpu_s\":%.6f,\"samples\":%lld,\"audio_s\":%.6f}\n", t1 - t0, c1 - c0,
+           (long long)vx_numel(y), (double)vx_numel(y) / hb->sample_rate);
 }
 
 /* The training models, on the first "train" request. */
@@ -450,7 +474,7 @@ static void hg_request_train(hg_bench *hb, const char *args, uint64_t seed)
 
 static int hifigan_main(int argc, char **argv)
 {
-    const char *config = NULL;
+    const char *config = NULL, *engine = "fused";
     double threads = 0, seed = 1234;
     for (int i = 2; i < argc; i += 2) { /* every option takes a value */
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -460,6 +484,9 @@ static int hifigan_main(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--config")) {
             config = val;
+        } else if (!strcmp(a, "--engine")) {
+            engine = val;
+            ok = ok && (!strcmp(val, "fused") || !strcmp(val, "ops"));
         } else if (!strcmp(a, "--threads")) {
             ok = ok && parse_number(val, 1, VX_MAX_THREADS, &threads) && threads == (int)threads;
         } else if (!strcmp(a, "--seed")) {
@@ -480,7 +507,7 @@ static int hifigan_main(int argc, char **argv)
     if (threads > 0)
         vx_threads_set((int)threads);
     hg_bench hb = {0};
-    if (hg_init(&hb, config, (uint64_t)seed) != VX_OK) {
+    if (hg_init(&hb, config, (uint64_t)seed, !strcmp(engine, "fused")) != VX_OK) {
         fprintf(stderr, "voxc-bench: %s\n", vx_last_error());
         hg_free(&hb);
         return 1;

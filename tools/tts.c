@@ -8,7 +8,8 @@
  * audio to the output followed by --sentence-silence seconds of silence, and
  * prints figures. --raw streams each sentence's samples to standard output as
  * soon as they are ready; WAV output is written when all sentences are done
- * (atomically for files). */
+ * (atomically for files). --backend opencl|cuda runs a VITS voice's flow and
+ * decoder on that compute backend (models/vits_device.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -25,8 +26,10 @@
 #include "models/fastspeech2_io.h"
 #include "models/fs2_speak.h"
 #include "models/hifigan.h"
+#include "hw/backend.h"
 #include "models/speak.h"
 #include "models/vits.h"
+#include "models/vits_device.h"
 #include "tools/cli.h"
 #include "train/hifigan_json.h"
 
@@ -52,6 +55,12 @@ static void usage(FILE *out)
           "  --sentence-silence S     seconds of silence after each sentence (default 0.2)\n"
           "  --seed N                 noise seed (default 0; the same seed gives the same audio)\n"
           "  --threads N              worker threads (default: $VOXC_THREADS or all CPUs)\n"
+          "  --backend cpu|opencl|cuda  where a VITS voice runs (default cpu: the fused CPU\n"
+          "                           kernels); opencl and cuda run the flow and the decoder\n"
+          "                           on that device, op by op, and say so on standard error\n"
+          "                           (text encoder and duration predictor stay on the cpu)\n"
+          "  --strict                 with --backend: an op the device lacks is an error\n"
+          "                           instead of running on the cpu with a warning\n"
           "  --no-normalize           speak the text as written (Piper does not normalise\n"
           "                           numbers, currency, units, ...; voxc does by default)\n"
           "  --ids \"1 0 23 0 ... 2\"   synthesize these phoneme ids instead of text; ';'\n"
@@ -89,7 +98,8 @@ static void usage(FILE *out)
 
 typedef struct options {
     const char *model, *output, *ids, *speaker;
-    bool raw, json, timestamps, normalize;
+    bool raw, json, timestamps, normalize, strict;
+    const char *backend;                       /* NULL: cpu */
     float length_scale, noise_scale, noise_w, sentence_silence;
     bool has_length_scale, has_noise_scale, has_noise_w;
     const char *vocoder, *vocoder_config;      /* FastSpeech2 only */
@@ -142,6 +152,9 @@ static int parse_options(int argc, char **argv, options *o)
             o->ids = val;
         } else if (!strcmp(a, "--speaker")) {
             o->speaker = val;
+        } else if (!strcmp(a, "--backend")) {
+            o->backend = val;
+            ok = val && vx_backend_get(val);
         } else if (!strcmp(a, "--length-scale")) {
             ok = val && cli_float(val, 0, 1e6, &o->length_scale) && o->length_scale > 0;
             o->has_length_scale = true;
@@ -185,6 +198,8 @@ static int parse_options(int argc, char **argv, options *o)
                 o->timestamps = true;
             else if (!strcmp(a, "--no-normalize"))
                 o->normalize = false;
+            else if (!strcmp(a, "--strict"))
+                o->strict = true;
             else {
                 fprintf(stderr, "voxc-tts: unknown option '%s' (see --help)\n", a);
                 return 2;
@@ -408,6 +423,7 @@ static vx_status on_sentence(void *user, const vx_speak_sentence *s)
  * model, its vocoder and their pipeline. */
 typedef struct engine {
     vx_vits *voice;               /* VITS                                     */
+    vx_vits_device *device;       /* VITS on --backend opencl|cuda, or NULL   */
     vx_speak *speak;
     vx_speak_opts speak_opts;
     vx_ctx *ctx;                  /* FastSpeech2: model and generator weights */
@@ -424,6 +440,12 @@ static vx_status usage_error(engine *e, const char *option, const char *fits)
 {
     e->usage_error = true;
     return vx_fail(VX_ERR_ARG, "%s works with %s only (see --help)", option, fits);
+}
+
+static vx_status device_synthesize(void *device, vx_ctx *ctx, const int64_t *ids, int64_t n_ids,
+                                   const vx_vits_params *p, vx_vits_output *out)
+{
+    return vx_vits_device_synthesize(device, ctx, ids, n_ids, p, out);
 }
 
 /* VITS voice parameters from the options. */
@@ -446,6 +468,15 @@ static vx_status open_vits(engine *e, const options *o)
     vx_status st = o->speaker ? vx_speak_find_speaker(e->voice, o->speaker, &so->params.speaker) : VX_OK;
     if (!st && !(e->speak = vx_speak_new(e->voice)))
         st = vx_last_status();
+    if (!st && o->backend && strcmp(o->backend, "cpu")) {
+        if (!(e->device = vx_vits_device_load(e->voice, o->model, o->backend)))
+            return vx_last_status();
+        vx_backend_set_strict(o->strict);
+        so->synthesize = device_synthesize;
+        so->synthesize_user = e->device;
+        fprintf(stderr, "voxc-tts: backend %s: %s%s\n", vx_vits_device_describe(e->device),
+                vx_vits_device_placement(e->device), o->strict ? " (--strict: no cpu fallback)" : "");
+    }
     return st;
 }
 
@@ -456,6 +487,8 @@ static vx_status open_fs2(engine *e, const options *o)
                               : o->has_noise_scale ? "--noise-scale"
                               : o->has_noise_w     ? "--noise-w"
                                                    : NULL;
+    if (!vits_option && o->backend && strcmp(o->backend, "cpu"))
+        vits_option = "--backend";
     if (vits_option)
         return usage_error(e, vits_option, "VITS voices");
     bool griffin_lim = !o->vocoder || !strcmp(o->vocoder, "griffin-lim");
@@ -504,6 +537,7 @@ static vx_status engine_speak(engine *e, run *r, const char *text, size_t len, v
 static void engine_close(engine *e)
 {
     vx_speak_free(e->speak);
+    vx_vits_device_free(e->device);
     vx_vits_free(e->voice);
     vx_fs2_speak_free(e->fs2_speak);
     vx_hifigan_free(e->generator);
@@ -544,8 +578,8 @@ int main(int argc, char **argv)
             fputs(",\"model\":\"fastspeech2\",\"vocoder\":", r.info);
             vx_json_write_string(r.info, vocoder, strlen(vocoder));
         }
-        fprintf(r.info, ",\"sample_rate\":%d,\"threads\":%d,\"load_s\":%.4f,\n  \"sentences\":[",
-                e.sample_rate, vx_threads_get(), load_s);
+        fprintf(r.info, ",\"backend\":\"%s\",\"sample_rate\":%d,\"threads\":%d,\"load_s\":%.4f,\n  \"sentences\":[",
+                e.device ? r.o.backend : "cpu", e.sample_rate, vx_threads_get(), load_s);
     }
     vx_speak_totals t;
     vx_status st = engine_speak(&e, &r, text, len, &t);

@@ -1,5 +1,6 @@
 /* vocode.c — voxc-vocode: copy-synthesis with a HiFi-GAN generator: audio
- * (or a mel written by voxc-features --out) -> log-mel -> generator -> audio. */
+ * (or a mel written by voxc-features --out) -> log-mel -> generator (run by
+ * the fused inference engine, models/hifigan_infer.h) -> audio. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "core/threads.h"
 #include "core/vx.h"
 #include "models/hifigan.h"
+#include "models/hifigan_infer.h"
 #include "nn/safetensors.h"
 #include "train/hifigan_json.h"
 
@@ -170,12 +172,16 @@ int main(int argc, char **argv)
         vx_threads_set(o.threads);
     vx_ctx *ctx = vx_ctx_new((vx_ctx_opts){0});
     vx_hifigan *g = ctx ? vx_hifigan_load_generator(ctx, o.model, o.config, "--config") : NULL;
-    vx_tensor *mel = g ? input_mel(ctx, &o, vx_hifigan_get_config(g)->n_mels) : NULL;
+    vx_hifigan_infer *engine = g ? vx_hifigan_infer_new(g) : NULL;
+    vx_tensor *mel = engine ? input_mel(ctx, &o, vx_hifigan_get_config(g)->n_mels) : NULL;
     vx_status st = mel ? VX_OK : vx_last_status();
+    if (engine && vx_hifigan_infer_fallback(engine))
+        fprintf(stderr, "voxc-vocode: note: %s; the slower op-API generator runs it\n",
+                vx_hifigan_infer_fallback(engine));
     double t0 = now_s(), seconds = 0;
     if (st == VX_OK) {
         vx_set_grad_enabled(ctx, false);
-        vx_tensor *y = vx_hifigan_forward(ctx, g, mel); /* [1, 1, T·hop] */
+        vx_tensor *y = vx_hifigan_infer_forward(ctx, engine, mel); /* [1, 1, T·hop] */
         double elapsed = now_s() - t0;
         float *samples = y ? malloc(sizeof(float) * (size_t)vx_numel(y)) : NULL;
         if (!y)
@@ -195,6 +201,7 @@ int main(int argc, char **argv)
     }
     if (st != VX_OK)
         fprintf(stderr, "voxc-vocode: %s\n", vx_last_error());
+    vx_hifigan_infer_free(engine);
     vx_hifigan_free(g);
     vx_ctx_free(ctx);
     return st == VX_OK ? 0 : 1;

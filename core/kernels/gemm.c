@@ -22,6 +22,7 @@ enum { SHARED_MAX_FLOATS = 1 << 22 };
 typedef struct kernel_desc {
     int mr, nr;
     vx_gemm_ukernel fn;
+    vx_gemm_ukernel_start fn_start; /* NULL: start_tile, then fn */
 } kernel_desc;
 
 static const char *const impl_names[] = {
@@ -84,13 +85,37 @@ static kernel_desc kernel_for(int impl)
     switch (impl) {
 #if defined(__x86_64__)
     case 3: return (kernel_desc){6, 16, vx_gemm_ukernel_avx2_6x16};
-    case 4: return (kernel_desc){12, 32, vx_gemm_ukernel_avx512_12x32};
+    case 4: return (kernel_desc){12, 32, vx_gemm_ukernel_avx512_12x32,
+                                  vx_gemm_ukernel_start_avx512_12x32};
 #endif
 #if defined(__aarch64__)
     case 5: return (kernel_desc){8, 12, vx_gemm_ukernel_neon_8x12};
 #endif
     default: return (kernel_desc){4, 8, ukernel_scalar_4x8};
     }
+}
+
+/* --- the start of C (vx_gemm_start) ------------------------------------------ */
+
+/* c[i, j] = (add ? c[i, j] : 0) + (bias[i0 + i] + res[i0 + i, j0 + j]) for i < mr, j < nr. */
+static void start_tile(const vx_gemm_start *s, int64_t i0, int64_t j0, int mr, int nr, float *c, int64_t ldc)
+{
+    for (int i = 0; i < mr; i++) {
+        float b = s->bias ? s->bias[i0 + i] : 0.0f, *ci = c + i * ldc;
+        const float *r = s->res ? s->res + (i0 + i) * s->ldr + j0 : NULL;
+        for (int j = 0; j < nr; j++) {
+            float v = r ? b + r[j] : b;
+            ci[j] = s->add ? ci[j] + v : v;
+        }
+    }
+}
+
+/* The start of the tile whose first element is (i0, j0) of the product:
+ * bias and res moved to it. */
+static vx_gemm_start tile_start(const vx_gemm_start *s, int64_t i0, int64_t j0)
+{
+    return (vx_gemm_start){s->bias ? s->bias + i0 : NULL, s->res ? s->res + i0 * s->ldr + j0 : NULL, s->ldr,
+                           s->add};
 }
 
 /* --- strided operands -------------------------------------------------------- */
@@ -207,6 +232,7 @@ typedef struct gemm_job {
     float *C;
     int64_t ldc;
     bool overwrite; /* beta == 0: the first K-block stores instead of adding */
+    const vx_gemm_start *start; /* or NULL: C's start, written per tile before its first K-block */
     bool by_rows;   /* threads split M instead of N                          */
     /* The operand the threads do not split, packed once for all of them:
      * block (pc, start) sits at shared + pc·pad + start·kc, start being ic
@@ -257,6 +283,9 @@ static void sgemm_blocked(const gemm_job *j, int64_t i0, int64_t i1, int64_t j0,
     if (!bp) { /* out of memory for packing: the oracle on this block */
         gemm_job sub = *j;
         float *c = j->C + i0 * j->ldc + j0;
+        if (j->start)
+            for (int64_t i = i0; i < i1; i++)
+                start_tile(j->start, i, j0, 1, (int)(j1 - j0), c + (i - i0) * j->ldc, j->ldc);
         for (int64_t i = i0; i < i1; i++)
             for (int64_t jj = j0; jj < j1; jj++) {
                 float s = 0, a, b;
@@ -293,8 +322,15 @@ static void sgemm_blocked(const gemm_job *j, int64_t i0, int64_t i1, int64_t j0,
                     const float *bs = bs0 + jr * kc;
                     for (int64_t ir = 0; ir < mc; ir += kd->mr) {
                         int mr = (int)min64(mc - ir, kd->mr);
-                        kd->fn(kc, as0 + ir * kc, bs, j->C + (ic + ir) * j->ldc + jc + jr, j->ldc,
-                               mr, nr, accumulate);
+                        float *c = j->C + (ic + ir) * j->ldc + jc + jr;
+                        if (pc == 0 && j->start && kd->fn_start) {
+                            vx_gemm_start ts = tile_start(j->start, ic + ir, jc + jr);
+                            kd->fn_start(kc, as0 + ir * kc, bs, c, j->ldc, mr, nr, &ts);
+                            continue;
+                        }
+                        if (pc == 0 && j->start)
+                            start_tile(j->start, ic + ir, jc + jr, mr, nr, c, j->ldc);
+                        kd->fn(kc, as0 + ir * kc, bs, c, j->ldc, mr, nr, accumulate);
                     }
                 }
             }
@@ -394,20 +430,31 @@ static void scale_c(float *C, int64_t ldc, int64_t M, int64_t N, float beta)
 
 /* C = op(A)·B + beta·C; `packed` (or NULL) is A already packed for `impl`,
  * its rows from row0 on, and `at` a view of the same matrix. */
+/* C's start (vx_gemm_start) in a pass of its own, for the oracle. */
+static void start_pass(const vx_gemm_start *s, int64_t M, int64_t N, float *C, int64_t ldc)
+{
+    for (int64_t i = 0; i < M; i++)
+        start_tile(s, i, 0, 1, (int)N, C + i * ldc, ldc);
+}
+
+/* C = op(A)·B + (start ? start : beta·C); start needs beta 1. */
 static void run_packed(int impl, int64_t M, int64_t N, int64_t K, const vx_gemm_operand *at,
                        const vx_gemm_operand *b, float beta, float *C, int64_t ldc,
-                       const vx_gemm_packed *packed, int64_t row0)
+                       const vx_gemm_packed *packed, int64_t row0, const vx_gemm_start *start)
 {
     if (beta != 0.0f && beta != 1.0f)
         scale_c(C, ldc, M, N, beta);
-    gemm_job job = {kernel_for(impl), !packed && direct_worth(impl, M, N, K, at, b), M, N, K,
-                    at, b, C, ldc, beta == 0.0f, false};
+    gemm_job job = {kernel_for(impl), !packed && !start && direct_worth(impl, M, N, K, at, b), M, N, K,
+                    at, b, C, ldc, beta == 0.0f && !start, start, false};
     if (packed) {
         job.a_packed = packed->data;
         job.a_pad = packed->pad;
         job.a_row0 = row0;
     }
-    if (impl == 1) {
+    if (impl == 1) { /* the oracle: the start in a pass of its own, then C += A·B */
+        if (start)
+            start_pass(start, M, N, C, ldc);
+        job.start = NULL;
         if (sgemm_naive_operands(&job))
             return;
         job.kd = kernel_for(2); /* no memory for the oracle's copies */
@@ -442,7 +489,7 @@ static void run_packed(int impl, int64_t M, int64_t N, int64_t K, const vx_gemm_
 static void run_operands(int impl, int64_t M, int64_t N, int64_t K, const vx_gemm_operand *at,
                          const vx_gemm_operand *b, float beta, float *C, int64_t ldc)
 {
-    run_packed(impl, M, N, K, at, b, beta, C, ldc, NULL, 0);
+    run_packed(impl, M, N, K, at, b, beta, C, ldc, NULL, 0, NULL);
 }
 
 static int resolve(int impl)
@@ -558,16 +605,33 @@ void vx_gemm_pack(vx_gemm_packed *out, int64_t M, int64_t K, const vx_gemm_opera
     *out = (vx_gemm_packed){impl, kd.mr, M, K, pad, M > 0 && K > 0 ? buf : NULL};
 }
 
-void vx_sgemm_packed(const vx_gemm_packed *a, int64_t row0, int64_t rows, int64_t N,
-                     const vx_gemm_operand *b, float beta, float *C, int64_t ldc)
+static void packed_product(const vx_gemm_packed *a, int64_t row0, int64_t rows, int64_t N,
+                           const vx_gemm_operand *b, float beta, const vx_gemm_start *start, float *C,
+                           int64_t ldc)
 {
     if (rows <= 0 || N <= 0)
         return;
     packed_view pv = {a, row0};
     vx_gemm_operand at = {.pack = pack_from_packed, .scale = 1.0f, .view = &pv};
     if (a->K <= 0 || !a->data) {
-        vx_sgemm_operands(rows, N, 0, &at, b, beta, C, ldc);
+        if (start)
+            start_pass(start, rows, N, C, ldc);
+        else
+            vx_sgemm_operands(rows, N, 0, &at, b, beta, C, ldc);
         return;
     }
-    run_packed(a->impl, rows, N, a->K, &at, b, beta, C, ldc, row0 % a->mr ? NULL : a, row0);
+    run_packed(a->impl, rows, N, a->K, &at, b, beta, C, ldc, row0 % a->mr ? NULL : a, row0, start);
+}
+
+void vx_sgemm_packed(const vx_gemm_packed *a, int64_t row0, int64_t rows, int64_t N,
+                     const vx_gemm_operand *b, float beta, float *C, int64_t ldc)
+{
+    packed_product(a, row0, rows, N, b, beta, NULL, C, ldc);
+}
+
+void vx_sgemm_packed_start(const vx_gemm_packed *a, int64_t row0, int64_t rows, int64_t N,
+                           const vx_gemm_operand *b, const vx_gemm_start *start, float *C,
+                           int64_t ldc)
+{
+    packed_product(a, row0, rows, N, b, 1.0f, start, C, ldc);
 }

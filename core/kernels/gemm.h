@@ -96,6 +96,25 @@ void vx_gemm_pack(vx_gemm_packed *out, int64_t M, int64_t K, const vx_gemm_opera
 void vx_sgemm_packed(const vx_gemm_packed *a, int64_t row0, int64_t rows, int64_t N,
                      const vx_gemm_operand *b, float beta, float *C, int64_t ldc);
 
+/* --- products that start from a bias and a residual -------------------------
+ * C = start + A·B with start[i, j] = (add ? C[i, j] : 0) + (bias[i] + res[i, j])
+ * (bias and res optional, i and j counted from the product's first row and
+ * column). Each C tile gets its start just before its first product, while
+ * it is in cache, so C is written once instead of in a pass of its own
+ * first; the sums are those of that pass followed by vx_sgemm_packed with
+ * beta 1, so the same bits. */
+typedef struct vx_gemm_start {
+    const float *bias;  /* [rows] or NULL                          */
+    const float *res;   /* [rows, N], row stride ldr, or NULL      */
+    int64_t ldr;
+    bool add;           /* start from C's values plus bias and res */
+} vx_gemm_start;
+
+void vx_sgemm_packed_start(const vx_gemm_packed *a, int64_t row0, int64_t rows, int64_t N,
+                           const vx_gemm_operand *b, const vx_gemm_start *start, float *C,
+                           int64_t ldc);
+
+
 /* --- micro-kernel interface (for gemm_*.c) --------------------------------- */
 /* C[mr, nr] (row-major, ldc) = (accumulate ? C : 0) + Σ_k a[k·MR + r] · b[k·NR + c]
  * over kc steps, for r < mr ≤ MR and c < nr ≤ NR; nothing outside is touched.
@@ -113,6 +132,14 @@ void vx_gemm_ukernel_avx512_12x32(int64_t kc, const float *a, const float *b, fl
 void vx_gemm_direct_avx512_12x32(int64_t kc, const float *a, int64_t lda, const float *b,
                                  int64_t ldb, float *c, int64_t ldc, int mr, int nr,
                                  bool accumulate);
+/* A micro-kernel's first K-block with the tile's start added in its
+ * epilogue (C = start + product, the sums of vx_gemm_start): tile_start's
+ * bias and res already point at the tile's first row (and column). Versions
+ * without one write the start before calling the plain micro-kernel. */
+typedef void (*vx_gemm_ukernel_start)(int64_t kc, const float *a, const float *b, float *c,
+                                      int64_t ldc, int mr, int nr, const vx_gemm_start *tile_start);
+void vx_gemm_ukernel_start_avx512_12x32(int64_t kc, const float *a, const float *b, float *c,
+                                        int64_t ldc, int mr, int nr, const vx_gemm_start *tile_start);
 void vx_gemm_ukernel_neon_8x12(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                                int mr, int nr, bool accumulate);
 

@@ -16,7 +16,7 @@ static inline __attribute__((always_inline)) void tile(int64_t kc, const float *
                                                         const float *b, float *c, int64_t ldc,
                                                         const int rows, const int halves,
                                                         __mmask16 m0, __mmask16 m1,
-                                                        bool accumulate)
+                                                        bool accumulate, const vx_gemm_start *st)
 {
     __m512 acc[MR][2];
 #pragma GCC unroll 12
@@ -24,6 +24,10 @@ static inline __attribute__((always_inline)) void tile(int64_t kc, const float *
         acc[r][0] = acc[r][1] = _mm512_setzero_ps();
         _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0); /* C arrives during the loop */
         _mm_prefetch((const char *)(c + r * ldc + 16 * halves - 1), _MM_HINT_T0);
+        if (st && st->res) {                                     /* so does the residual */
+            _mm_prefetch((const char *)(st->res + r * st->ldr), _MM_HINT_T0);
+            _mm_prefetch((const char *)(st->res + r * st->ldr + 16 * halves - 1), _MM_HINT_T0);
+        }
     }
     for (int64_t k = 0; k < kc; k++) {
         __m512 b0 = _mm512_loadu_ps(b + NR * k);
@@ -40,7 +44,21 @@ static inline __attribute__((always_inline)) void tile(int64_t kc, const float *
     for (int r = 0; r < rows; r++) {
         float *cr = c + r * ldc;
         __m512 v0 = acc[r][0], v1 = acc[r][1];
-        if (accumulate) {
+        if (st) { /* C = start + product, start = (add ? C : 0) + (bias + res) */
+            __m512 s0 = _mm512_set1_ps(st->bias ? st->bias[r] : 0.0f), s1 = s0;
+            if (st->res) {
+                s0 = _mm512_add_ps(s0, _mm512_maskz_loadu_ps(m0, st->res + r * st->ldr));
+                if (halves == 2)
+                    s1 = _mm512_add_ps(s1, _mm512_maskz_loadu_ps(m1, st->res + r * st->ldr + 16));
+            }
+            if (st->add) {
+                s0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), s0);
+                if (halves == 2)
+                    s1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, cr + 16), s1);
+            }
+            v0 = _mm512_add_ps(s0, v0);
+            v1 = _mm512_add_ps(s1, v1);
+        } else if (accumulate) {
             v0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), v0);
             if (halves == 2)
                 v1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, cr + 16), v1);
@@ -56,7 +74,7 @@ static inline __attribute__((always_inline)) void tile(int64_t kc, const float *
 static inline __attribute__((always_inline)) void tile8(int64_t kc, const float *a,
                                                          const float *b, float *c, int64_t ldc,
                                                          const int rows, __mmask8 m,
-                                                         bool accumulate)
+                                                         bool accumulate, const vx_gemm_start *st)
 {
     __m256 acc[MR];
 #pragma GCC unroll 12
@@ -72,23 +90,32 @@ static inline __attribute__((always_inline)) void tile8(int64_t kc, const float 
     for (int r = 0; r < rows; r++) {
         float *cr = c + r * ldc;
         __m256 v = acc[r];
-        if (accumulate)
+        if (st) {
+            __m256 s0 = _mm256_set1_ps(st->bias ? st->bias[r] : 0.0f);
+            if (st->res)
+                s0 = _mm256_add_ps(s0, _mm256_maskz_loadu_ps(m, st->res + r * st->ldr));
+            if (st->add)
+                s0 = _mm256_add_ps(_mm256_maskz_loadu_ps(m, cr), s0);
+            v = _mm256_add_ps(s0, v);
+        } else if (accumulate) {
             v = _mm256_add_ps(_mm256_maskz_loadu_ps(m, cr), v);
+        }
         _mm256_mask_storeu_ps(cr, m, v);
     }
 }
 
 typedef void (*tile_fn)(int64_t, const float *, const float *, float *, int64_t, __mmask16,
-                        __mmask16, bool);
+                        __mmask16, bool, const vx_gemm_start *);
 
 #define TILE(R, H)                                                                           \
     static void tile_##R##_##H(int64_t kc, const float *a, const float *b, float *c,         \
-                               int64_t ldc, __mmask16 m0, __mmask16 m1, bool accumulate)     \
+                               int64_t ldc, __mmask16 m0, __mmask16 m1, bool accumulate,     \
+                               const vx_gemm_start *st)                                      \
     {                                                                                        \
         if (H == 0)                                                                          \
-            tile8(kc, a, b, c, ldc, R, (__mmask8)m0, accumulate);                            \
+            tile8(kc, a, b, c, ldc, R, (__mmask8)m0, accumulate, st);                        \
         else                                                                                 \
-            tile(kc, a, b, c, ldc, R, H, m0, m1, accumulate);                                \
+            tile(kc, a, b, c, ldc, R, H, m0, m1, accumulate, st);                            \
     }
 #define TILE_ROWS(R) TILE(R, 0) TILE(R, 1) TILE(R, 2)
 TILE_ROWS(1) TILE_ROWS(2) TILE_ROWS(3) TILE_ROWS(4) TILE_ROWS(5) TILE_ROWS(6)
@@ -109,7 +136,14 @@ void vx_gemm_ukernel_avx512_12x32(int64_t kc, const float *a, const float *b, fl
                                   int64_t ldc, int mr, int nr, bool accumulate)
 {
     int halves = nr > 16 ? 2 : nr > 8 ? 1 : 0; /* 0: one 8-lane vector */
-    tiles[mr - 1][halves](kc, a, b, c, ldc, lanes(nr), lanes(nr - 16), accumulate);
+    tiles[mr - 1][halves](kc, a, b, c, ldc, lanes(nr), lanes(nr - 16), accumulate, NULL);
+}
+
+void vx_gemm_ukernel_start_avx512_12x32(int64_t kc, const float *a, const float *b, float *c,
+                                        int64_t ldc, int mr, int nr, const vx_gemm_start *tile_start)
+{
+    int halves = nr > 16 ? 2 : nr > 8 ? 1 : 0;
+    tiles[mr - 1][halves](kc, a, b, c, ldc, lanes(nr), lanes(nr - 16), false, tile_start);
 }
 
 /* --- the same tiles on unpacked operands ---------------------------------------
@@ -281,3 +315,4 @@ void vx_gemm_pack_rows_avx512(const float *src, int64_t ld, int64_t nc, int64_t 
             }
     }
 }
+

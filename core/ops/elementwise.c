@@ -114,7 +114,7 @@ static vx_tensor *binary(vx_ctx *ctx, vx_op_id op, bin_kind k, vx_tensor *a, vx_
     int64_t shape[VX_MAX_DIMS];
     if (vx_broadcast_shape(name, a, b, &nd, shape))
         return NULL;
-    vx_tensor *out = vx_new(ctx, VX_F32, nd, shape);
+    vx_tensor *out = vx_empty(ctx, VX_F32, nd, shape); /* every element written below */
     VX_RETURN_IF_NULL(out);
     shape4 o = shape4_of(out), sa = shape4_broadcast(a, out), sb = shape4_broadcast(b, out);
     const float *pa = a->data, *pb = b->data;
@@ -240,7 +240,7 @@ static vx_tensor *unary(vx_ctx *ctx, vx_op_id op, vx_tensor *x, float p0, float 
         return NULL;
     x = vx_contiguous(ctx, x);
     VX_RETURN_IF_NULL(x);
-    vx_tensor *out = vx_new_like(ctx, x);
+    vx_tensor *out = vx_empty(ctx, VX_F32, x->ndim, x->shape); /* every element written below */
     VX_RETURN_IF_NULL(out);
     const unary_def *def = &unary_defs[op];
     const float *px = x->data;

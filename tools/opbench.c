@@ -7,9 +7,11 @@
  *   voxc-opbench gelu --shape 2097152 --impl 3
  *   voxc-opbench --suite tts --json
  *   voxc-opbench gemm --shape 512,512,512 --backend opencl   (device time, profiling events)
+ *   voxc-opbench --suite tts --backend cuda --vs-cublas        (CUDA events, cuBLAS as a peer)
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,7 @@
 #include "core/threads.h"
 #include "core/vx.h"
 #include "hw/backend.h"
+#include "hw/cuda/cublas_peer.h"
 #include "tools/cli.h"
 
 /* Op families: each has its own lab (--impl) and its own shape grammar. */
@@ -51,13 +54,14 @@ typedef struct opts {
     int64_t shape[8];
     int n_shape;
     int threads, impl, runs;
-    bool json, vs_openblas, suite, cpu_clock, raw;
+    bool json, vs_openblas, vs_cublas, suite, cpu_clock, raw;
     const char *trace;
     const vx_backend *device; /* --backend other than cpu, started; NULL for cpu */
 } opts;
 
 typedef struct result {
     double median_ms, flops, bytes, openblas_ms;
+    double cublas_ms, cublas_err; /* --vs-cublas: its median; max|ours − its| / max|its| */
 } result;
 
 static bool cpu_clock; /* --cpu-time: process CPU time instead of wall time */
@@ -419,8 +423,46 @@ static void count_work(const vx_op_desc *d, result *r)
         r->flops = 2.0 * (double)(vx_operand_numel(&in[0]) * in[1].shape[1] * in[1].shape[2]);
 }
 
+/* Largest max|voxc − cuBLAS| / max|cuBLAS| that --vs-cublas accepts. ref: on
+ * the suite's GEMM shapes with inputs uniform in [-1, 1], two f32 summation
+ * orders differ by at most 1e-6 of max|C|, TF32-rounded inputs by about
+ * 2.6e-4 (numpy; the script is quoted with the --vs-cublas notes): 2e-5
+ * passes any correct f32 GEMM and fails a wrong kernel or call, or a cuBLAS
+ * that computed in TF32 (not an f32 peer then). */
+#define CUBLAS_MAX_REL_ERR 2e-5
+
+/* *err = max|ours − peer| / max|peer| of two device outputs of `bytes`
+ * (NaN when either holds a NaN); 0, or 1 after printing why not. */
+static int device_max_rel_err(const vx_backend *be, const vx_buffer *ours, const vx_buffer *peer,
+                              size_t bytes, double *err)
+{
+    size_t n = bytes / sizeof(float);
+    float *x = malloc(bytes), *y = malloc(bytes);
+    int rc = 1;
+    if (!x || !y)
+        fprintf(stderr, "voxc-opbench: out of memory\n");
+    else if (be->download(ours, 0, x, bytes) || be->download(peer, 0, y, bytes))
+        fprintf(stderr, "voxc-opbench: %s\n", vx_last_error());
+    else {
+        double diff = 0, scale = 0;
+        for (size_t i = 0; i < n; i++) {
+            double e = fabs((double)x[i] - (double)y[i]), m = fabs((double)y[i]);
+            diff = e <= diff ? diff : e; /* a NaN sticks */
+            scale = m <= scale ? scale : m;
+        }
+        *err = scale > 0 ? diff / scale : diff;
+        rc = 0;
+    }
+    free(x);
+    free(y);
+    return rc;
+}
+
 /* Median device time (the backend's profiling timer) of o->runs runs after
- * three warm-up runs (the first builds the kernels). */
+ * three warm-up runs (the first builds the kernels). With --vs-cublas a gemm
+ * alternates with cublasSgemm on the same A and B (its own C, on the same
+ * stream and events); its median goes to r->cublas_ms and the two results
+ * must agree (CUBLAS_MAX_REL_ERR). */
 static int bench_device(const opts *o, vx_ctx *ctx, result *r)
 {
     const vx_backend *be = o->device;
@@ -428,6 +470,7 @@ static int bench_device(const opts *o, vx_ctx *ctx, result *r)
     if (device_desc(o, &d, r))
         return 1;
     int rc = 1;
+    vx_buffer *peer_c = NULL; /* --vs-cublas: cuBLAS's C [M, N] */
     vx_operand *ops[VX_MAX_INPUTS + 1] = {NULL};
     for (int i = 0; i < d.n_in; i++)
         ops[i] = &d.in[i];
@@ -456,28 +499,52 @@ static int bench_device(const opts *o, vx_ctx *ctx, result *r)
         if (st)
             goto device_error;
     }
-    double times[200];
+    bool peer = o->vs_cublas && d.op == VX_OP_MATMUL;
+    int64_t M = d.in[0].shape[0], K = d.in[0].shape[1], N = d.in[1].shape[1];
+    if (peer && !(peer_c = be->alloc(vx_operand_bytes(&d.out))))
+        goto device_error;
+    double times[200], peer_times[200];
     int runs = o->runs > 200 ? 200 : o->runs;
     for (int i = 0; i < 3 + runs; i++) {
         if (be->run(&d) != VX_OK)
             goto device_error;
-        double ms = be->last_run_ms();
+        double ms = be->last_run_ms(), peer_ms = 0;
         if (ms < 0) {
             fprintf(stderr, "voxc-opbench: backend %s has no device timer\n", be->name);
             goto done;
         }
+        if (peer && vxcu_cublas_sgemm(M, N, K, d.in[0].buf, d.in[1].buf, peer_c, &peer_ms) != VX_OK)
+            goto device_error;
         if (i >= 3) {
             times[i - 3] = ms;
             trace_event(o->op, now_ms(), ms);
+            if (peer) {
+                peer_times[i - 3] = peer_ms;
+                trace_event("cublas sgemm", now_ms(), peer_ms);
+            }
         }
     }
     qsort(times, (size_t)runs, sizeof *times, cmp_double);
     r->median_ms = times[runs / 2];
+    if (peer) {
+        qsort(peer_times, (size_t)runs, sizeof *peer_times, cmp_double);
+        r->cublas_ms = peer_times[runs / 2];
+        if (device_max_rel_err(be, d.out.buf, peer_c, vx_operand_bytes(&d.out), &r->cublas_err))
+            goto done;
+        if (!(r->cublas_err <= CUBLAS_MAX_REL_ERR)) {
+            fprintf(stderr, "voxc-opbench: gemm %lld,%lld,%lld: voxc's CUDA GEMM and cuBLAS disagree: "
+                    "max|voxc - cuBLAS| / max|cuBLAS| = %.3g > %.0e (a wrong kernel or call, or "
+                    "cuBLAS in TF32: try NVIDIA_TF32_OVERRIDE=0)\n", (long long)M, (long long)N,
+                    (long long)K, r->cublas_err, CUBLAS_MAX_REL_ERR);
+            goto done;
+        }
+    }
     rc = 0;
     goto done;
 device_error:
     fprintf(stderr, "voxc-opbench: %s on %s: %s\n", o->op, be->name, vx_last_error());
 done:
+    be->free(peer_c);
     for (int i = 0; i <= d.n_in; i++)
         if (ops[i]->buf)
             be->free(ops[i]->buf);
@@ -518,13 +585,21 @@ static void print_result(const opts *o, const result *r, double peak_gflops, dou
     double gbs = r->bytes / (r->median_ms * 1e6);
     bool mem = memory_bound(o->op);
     if (o->device) { /* device time: no host peak to compare with */
-        if (o->json)
+        if (o->json) {
             printf("{\"op\":\"%s\",\"shape\":\"%s\",\"backend\":\"%s\",\"median_ms\":%.4f,"
-                   "\"gflops\":%.2f,\"gbs\":%.2f,\"clock\":\"device\"}\n",
+                   "\"gflops\":%.2f,\"gbs\":%.2f",
                    o->op, shape, o->device->name, r->median_ms, gflops, gbs);
-        else
-            printf("%-18s %-26s %-6s  %9.4f ms  %7.1f GFLOP/s  %6.1f GB/s  (device time)\n", o->op,
+            if (r->cublas_ms > 0)
+                printf(",\"cublas_ms\":%.4f,\"ratio\":%.3f,\"cublas_max_rel_err\":%.2e", r->cublas_ms,
+                       r->median_ms / r->cublas_ms, r->cublas_err);
+            printf(",\"clock\":\"device\"}\n");
+        } else {
+            printf("%-18s %-26s %-6s  %9.4f ms  %7.1f GFLOP/s  %6.1f GB/s  (device time)", o->op,
                    shape, o->device->name, r->median_ms, gflops, gbs);
+            if (r->cublas_ms > 0)
+                printf("  cublas %9.4f ms  ratio %.2f", r->cublas_ms, r->median_ms / r->cublas_ms);
+            printf("\n");
+        }
         fflush(stdout);
         return;
     }
@@ -589,8 +664,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: voxc-opbench OP [--shape A,B,...] [--threads N] [--impl N] [--runs N]\n"
-            "                    [--backend cpu|opencl|cuda] [--json] [--vs-openblas] [--trace FILE.json]\n"
-            "                    [--cpu-time] [--raw]\n"
+            "                    [--backend cpu|opencl|cuda] [--json] [--vs-openblas] [--vs-cublas]\n"
+            "                    [--trace FILE.json] [--cpu-time] [--raw]\n"
             "       voxc-opbench --suite tts [options]\n"
             "\n"
             "Times OP after warm-up and prints the median of --runs (default 21) runs, GFLOP/s,\n"
@@ -617,6 +692,12 @@ static void usage(FILE *f)
             "  --vs-openblas     time OpenBLAS cblas_sgemm on the same shapes, runs alternating with\n"
             "                    voxc's (dlopen, if installed; OPENBLAS_THREAD_TIMEOUT=4 unless set,\n"
             "                    so its idle workers sleep as voxc's do); ratio = voxc / OpenBLAS\n"
+            "  --vs-cublas       with --backend cuda: time cuBLAS cublasSgemm (fp32, default math\n"
+            "                    mode) on the same device buffers, stream and CUDA events, runs\n"
+            "                    alternating with voxc's gemm; ratio = voxc / cuBLAS; fails when\n"
+            "                    the results differ by more than 2e-5 of max|C| (libcublas by\n"
+            "                    dlopen: $VOXC_CUBLAS_LIBRARY, else libcublas.so.13, .12, .11, .so;\n"
+            "                    not found: says so and times voxc only)\n"
             "  --json            one JSON object per measurement\n"
             "  --trace FILE      Chrome trace events of every timed run (chrome://tracing, Perfetto)\n"
             "  --cpu-time        time by process CPU time, not wall time (a 1-thread run on a shared\n"
@@ -707,6 +788,8 @@ int main(int argc, char **argv)
             o.json = true;
         } else if (!strcmp(a, "--vs-openblas")) {
             o.vs_openblas = true;
+        } else if (!strcmp(a, "--vs-cublas")) {
+            o.vs_cublas = true;
         } else if (!strcmp(a, "--cpu-time")) {
             o.cpu_clock = true;
         } else if (!strcmp(a, "--raw")) {
@@ -767,15 +850,25 @@ int main(int argc, char **argv)
         fprintf(stderr, "voxc-opbench: OpenBLAS not found (apt-get install libopenblas0); timing voxc only\n");
     if (o.device && o.vs_openblas)
         return fprintf(stderr, "voxc-opbench: --vs-openblas times the cpu only; drop it or --backend\n"), 2;
+    if (o.vs_cublas && (!o.device || strcmp(o.device->name, "cuda")))
+        return fprintf(stderr, "voxc-opbench: --vs-cublas compares with the cuda backend's gemm; add "
+                       "--backend cuda\n"), 2;
+    if (o.vs_cublas && vxcu_cublas_start() != VX_OK) {
+        fprintf(stderr, "voxc-opbench: %s; timing voxc only\n", vx_last_error());
+        o.vs_cublas = false;
+    }
     double peak = o.device                       ? 0
                   : o.cpu_clock && o.threads == 1 ? fma_peak_cpu_time()
                                                   : vx_probe_fma_gflops(o.threads);
     bool any_memory_bound = !o.device && (o.suite || memory_bound(o.op));
     double bw = any_memory_bound ? vx_probe_bandwidth_gbs(o.threads) : 0;
-    if (o.device && !o.json)
+    if (o.device && !o.json) {
         printf("backend: %s on %s (device time from profiling events)\n", o.device->name,
                o.device->device_name());
-    else if (!o.json) {
+        if (o.vs_cublas)
+            printf("peer: cuBLAS (%s), same stream and events; ratio = voxc / cuBLAS\n",
+                   vxcu_cublas_name());
+    } else if (!o.json) {
         printf("peak: %.1f GFLOP/s fp32 FMA at %d thread%s; gemm auto = %s\n", peak, o.threads,
                o.threads == 1 ? "" : "s", vx_sgemm_impl_name(vx_sgemm_best_impl()));
         if (any_memory_bound)

@@ -11,8 +11,9 @@
 #              of the GPUs nvidia-smi reports; sm_80 and sm_90 when there is none)
 #
 # `make test-cuda` runs the backend parity suite (tests/test_backend_ops.c)
-# against the cuda backend on this machine's GPU; without a GPU it says so
-# and succeeds without building anything.
+# against the cuda backend on this machine's GPU, then the cuBLAS-peer suite
+# (tests/test_cublas_peer.c); without a GPU it says so and succeeds without
+# building anything.
 
 VX_CUDA_MK := $(lastword $(MAKEFILE_LIST))
 
@@ -64,19 +65,22 @@ $(CUDA_LIB): $(CUDA_OBJ)
 -include $(CUDA_OBJ:.o=.d)
 endif
 
-# Runs only the backend_ops suite and requires that it ran the cuda backend
-# (the suite prints "cuda backend on <device>" when cuda starts).
+# Runs the backend_ops suite and requires that it ran the cuda backend (the
+# suite prints "cuda backend on <device>" when cuda starts), then the
+# cublas_peer suite (cuBLAS as voxc-opbench's peer; skipped without libcublas).
 test-cuda:
 	@if [ -z "$(strip $(CUDA_GPU_CAPS))" ]; then \
 	    echo "no CUDA GPU present: the CUDA parity tests were skipped"; \
 	else \
 	    $(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) -f $(VX_CUDA_MK) CUDA=1 \
-	        lib $(TEST_BIN) && \
+	        lib tools $(TEST_BIN) && \
 	    { CK_RUN_SUITE=backend_ops CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-300} \
 	        VOXC_BIN=$(BUILD)/bin VOXC_CUDA_KERNELS=$(abspath $(CUDA_LIB)) ./$(TEST_BIN) \
 	        > $(BUILD)/test-cuda.log 2>&1; rc=$$?; cat $(BUILD)/test-cuda.log; \
 	      [ $$rc -eq 0 ] || exit $$rc; \
 	      grep -q "cuda backend on" $(BUILD)/test-cuda.log || \
-	      { echo "test-cuda: the parity suite did not run the cuda backend (is it registered in hw/backend.c? see hw/cuda/README.md)"; exit 1; }; }; \
+	      { echo "test-cuda: the parity suite did not run the cuda backend (is it registered in hw/backend.c? see hw/cuda/README.md)"; exit 1; }; } && \
+	    CK_RUN_SUITE=cublas_peer VOXC_BIN=$(BUILD)/bin VOXC_CUDA_KERNELS=$(abspath $(CUDA_LIB)) \
+	        ./$(TEST_BIN); \
 	fi
 endif

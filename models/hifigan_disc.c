@@ -217,6 +217,29 @@ vx_status vx_hifigan_disc_forward(vx_ctx *ctx, vx_hifigan_disc *d, vx_tensor *y,
     return st;
 }
 
+vx_status hg_disc_weight_pass(vx_ctx *ctx, vx_hifigan_disc *d)
+{
+    vx_status st = VX_OK;
+    for (int k = 0; k < d->n_subs && st == VX_OK; k++) {
+        for (int j = 0; j < d->n_convs && st == VX_OK; j++)
+            st = hg_conv_weight_pass(ctx, &d->convs[k][j]);
+        if (st == VX_OK)
+            st = hg_conv_weight_pass(ctx, &d->post[k]);
+    }
+    if (st != VX_OK)
+        hg_disc_weight_pass_end(d);
+    return st;
+}
+
+void hg_disc_weight_pass_end(vx_hifigan_disc *d)
+{
+    for (int k = 0; k < d->n_subs; k++) {
+        for (int j = 0; j < d->n_convs; j++)
+            hg_conv_weight_pass_end(&d->convs[k][j]);
+        hg_conv_weight_pass_end(&d->post[k]);
+    }
+}
+
 int vx_hifigan_disc_params(const vx_hifigan_disc *d, vx_tensor *const **params)
 {
     *params = d->params.items;

@@ -190,6 +190,8 @@ static vx_tensor *spectral_weight(vx_ctx *ctx, hg_conv *c)
 
 vx_tensor *hg_conv_weight(vx_ctx *ctx, hg_conv *c)
 {
+    if (c->w_pass)
+        return c->w_pass;
     vx_tensor *w = c->norm == HG_WEIGHT_NORM ? vx_weight_norm(ctx, c->g, c->v)
                    : c->norm == HG_SPECTRAL  ? spectral_weight(ctx, c)
                                              : c->weight;
@@ -197,6 +199,20 @@ vx_tensor *hg_conv_weight(vx_ctx *ctx, hg_conv *c)
         w = vx_reshape(ctx, w, 3, (int64_t[]){w->shape[0], w->shape[1], w->shape[2]});
     return w;
 }
+
+vx_status hg_conv_weight_pass(vx_ctx *ctx, hg_conv *c)
+{
+    c->w_pass = NULL;
+    if (c->norm != HG_WEIGHT_NORM)
+        return VX_OK;
+    vx_tensor *w = hg_conv_weight(ctx, c);
+    if (!w)
+        return vx_last_status();
+    c->w_pass = w;
+    return VX_OK;
+}
+
+void hg_conv_weight_pass_end(hg_conv *c) { c->w_pass = NULL; }
 
 vx_tensor *hg_conv_forward(vx_ctx *ctx, hg_conv *c, vx_tensor *x)
 {

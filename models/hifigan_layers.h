@@ -35,6 +35,8 @@ typedef struct hg_conv {
     vx_tensor *u_vec;   /* SPECTRAL: left singular vector estimate [O]     */
     vx_tensor *v_vec;   /* SPECTRAL: right singular vector estimate [I·K]  */
     vx_tensor *bias;    /* [Cout]                                          */
+    vx_tensor *w_pass;  /* WEIGHT_NORM: g·v/‖v‖ made once for several calls
+                           (hg_conv_weight_pass), or NULL                   */
     char name[48];      /* module path, e.g. "resblocks.0.convs1.2"       */
 } hg_conv;
 
@@ -54,6 +56,23 @@ vx_status hg_conv_init(vx_ctx *ctx, hg_conv *c, const hg_conv_spec *spec, hg_lis
 /* The effective weight for vx_conv1d / vx_conv_transpose1d (3-D),
  * differentiable in the layer's parameters. */
 vx_tensor *hg_conv_weight(vx_ctx *ctx, hg_conv *c);
+
+/* Weight norm once for several calls: after hg_conv_weight_pass, the
+ * layer's calls return the weight it computed (one node on ctx's tape when
+ * g, v take gradients, so every call's gradient flows through it and sums)
+ * until hg_conv_weight_pass_end. Only for calls in one context between two
+ * changes of g and v (an optimiser step); other norms are unaffected
+ * (spectral norm keeps its power iteration per call). */
+vx_status hg_conv_weight_pass(vx_ctx *ctx, hg_conv *c);
+void hg_conv_weight_pass_end(hg_conv *c);
+
+typedef struct vx_hifigan_disc vx_hifigan_disc; /* models/hifigan.h */
+
+/* hg_conv_weight_pass and _end on every layer of a discriminator
+ * (hifigan_disc.c): its weight-normed weights made once for the calls of
+ * one training-step phase. */
+vx_status hg_disc_weight_pass(vx_ctx *ctx, vx_hifigan_disc *d);
+void hg_disc_weight_pass_end(vx_hifigan_disc *d);
 
 /* x [B, Cin, T] -> [B, Cout, T']. */
 vx_tensor *hg_conv_forward(vx_ctx *ctx, hg_conv *c, vx_tensor *x);

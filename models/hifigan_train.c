@@ -13,6 +13,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "models/hifigan_layers.h"
+
 struct vx_hifigan_gan {
     vx_hifigan *gen;
     vx_hifigan_disc *mpd, *msd;
@@ -117,6 +119,34 @@ static vx_status check_loss(const vx_tensor *loss, const char *what)
     return VX_OK;
 }
 
+/* The four discriminator forwards of one update, each discriminator's
+ * weight-normed weights made once for them (hg_disc_weight_pass): one node
+ * per weight, through which the gradients of all four calls sum. */
+static vx_status disc_forwards(vx_ctx *ctx, vx_hifigan_gan *gan, vx_tensor *y, vx_tensor *y_hat,
+                               vx_disc_result *rf, vx_disc_result *ff, vx_disc_result *rs,
+                               vx_disc_result *fs)
+{
+    vx_status st = hg_disc_weight_pass(ctx, gan->mpd);
+    if (st == VX_OK)
+        st = hg_disc_weight_pass(ctx, gan->msd);
+    if (st == VX_OK)
+        st = vx_hifigan_disc_forward(ctx, gan->mpd, y, rf);
+    if (st == VX_OK)
+        st = vx_hifigan_disc_forward(ctx, gan->mpd, y_hat, ff);
+    if (st == VX_OK)
+        st = vx_hifigan_disc_forward(ctx, gan->msd, y, rs);
+    if (st == VX_OK)
+        st = vx_hifigan_disc_forward(ctx, gan->msd, y_hat, fs);
+    return st;
+}
+
+/* Ends what disc_forwards began: before the weights change or ctx is reset. */
+static void disc_forwards_end(vx_hifigan_gan *gan)
+{
+    hg_disc_weight_pass_end(gan->mpd);
+    hg_disc_weight_pass_end(gan->msd);
+}
+
 /* Discriminator update on (y, ŷ) with ŷ detached, in the scratch context. */
 static vx_status disc_update(vx_hifigan_gan *gan, vx_tensor *y, vx_tensor *y_hat, vx_hifigan_losses *l)
 {
@@ -124,23 +154,19 @@ static vx_status disc_update(vx_hifigan_gan *gan, vx_tensor *y, vx_tensor *y_hat
     vx_optim_zero_grad(gan->optim_d);
     vx_tensor *fake = vx_wrap(sc, VX_F32, 3, y_hat->shape, y_hat->data); /* detached view of ŷ */
     vx_disc_result rf, ff, rs, fs;
-    vx_status st = vx_hifigan_disc_forward(sc, gan->mpd, y, &rf);
-    if (st == VX_OK)
-        st = vx_hifigan_disc_forward(sc, gan->mpd, fake, &ff);
-    if (st == VX_OK)
-        st = vx_hifigan_disc_forward(sc, gan->msd, y, &rs);
-    if (st == VX_OK)
-        st = vx_hifigan_disc_forward(sc, gan->msd, fake, &fs);
-    if (st != VX_OK)
-        return st;
-    vx_tensor *loss_f = vx_hifigan_disc_loss(sc, &rf, &ff), *loss_s = vx_hifigan_disc_loss(sc, &rs, &fs);
-    vx_tensor *loss = vx_add(sc, loss_s, loss_f);
-    l->disc_f = value_of(loss_f);
-    l->disc_s = value_of(loss_s);
-    l->disc_all = value_of(loss);
-    st = check_loss(loss, "discriminator loss");
+    vx_status st = fake ? disc_forwards(sc, gan, y, fake, &rf, &ff, &rs, &fs) : vx_last_status();
+    vx_tensor *loss = NULL;
+    if (st == VX_OK) {
+        vx_tensor *loss_f = vx_hifigan_disc_loss(sc, &rf, &ff), *loss_s = vx_hifigan_disc_loss(sc, &rs, &fs);
+        loss = vx_add(sc, loss_s, loss_f);
+        l->disc_f = value_of(loss_f);
+        l->disc_s = value_of(loss_s);
+        l->disc_all = value_of(loss);
+        st = check_loss(loss, "discriminator loss");
+    }
     if (st == VX_OK)
         st = vx_backward(sc, loss);
+    disc_forwards_end(gan);
     if (st == VX_OK) {
         l->grad_norm_d = vx_optim_clip_grad_norm(gan->optim_d, 0);
         st = vx_optim_step(gan->optim_d);
@@ -157,10 +183,7 @@ static vx_tensor *gen_loss(vx_ctx *ctx, vx_hifigan_gan *gan, vx_tensor *y, vx_te
     vx_tensor *y_mel = vx_hifigan_melspec_forward(ctx, gan->mel, y);
     vx_tensor *loss_mel = vx_l1_loss(ctx, y_hat_mel, y_mel);
     vx_disc_result rf, ff, rs, fs;
-    if (vx_hifigan_disc_forward(ctx, gan->mpd, y, &rf) != VX_OK ||
-        vx_hifigan_disc_forward(ctx, gan->mpd, y_hat, &ff) != VX_OK ||
-        vx_hifigan_disc_forward(ctx, gan->msd, y, &rs) != VX_OK ||
-        vx_hifigan_disc_forward(ctx, gan->msd, y_hat, &fs) != VX_OK)
+    if (disc_forwards(ctx, gan, y, y_hat, &rf, &ff, &rs, &fs) != VX_OK)
         return NULL;
     vx_tensor *fm_f = vx_hifigan_feature_loss(ctx, &rf, &ff);
     vx_tensor *fm_s = vx_hifigan_feature_loss(ctx, &rs, &fs);
@@ -211,6 +234,7 @@ vx_status vx_hifigan_gan_step(vx_ctx *ctx, vx_hifigan_gan *gan, vx_tensor *mel, 
         st = check_loss(total, "generator loss");
         if (st == VX_OK)
             st = vx_backward(ctx, total);
+        disc_forwards_end(gan);
         vx_optim_set_frozen(gan->optim_d, 0, false); /* after backward: D takes no G-loss grads */
         if (st == VX_OK) {
             l.grad_norm_g = vx_optim_clip_grad_norm(gan->optim_g, 0);

@@ -1,6 +1,7 @@
 /* test_ops_fast.c — every fast path (GEMM-lowered conv1d, conv_transpose1d,
  * matmul, linear) against the scalar reference kernels, forward and backward,
- * on random shapes with odd sizes, groups, strides, dilations and views. */
+ * on random shapes with odd sizes, groups, strides, dilations, batches and
+ * views. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -115,6 +116,65 @@ START_TEST(conv_transpose1d_gemm_path_matches_reference)
 }
 END_TEST
 
+/* Batches share one packing of the weights, short signals go side by side
+ * into one product and long ones are split into tiles (core/ops/conv_gemm.c):
+ * shapes that take each of those paths, against the reference. */
+START_TEST(conv_gemm_batched_and_tiled_paths_match_reference)
+{
+    /* conv_transpose1d 4 -> 512, stride 8: Zᵀ has 4096 rows, so ~300
+     * steps per item split into two tiles; backward: batched taps and dW */
+    convt_case t = {2, 4, 512, 300, 16, {8, 4, 0, 1, 1}};
+    int64_t ts[3][4] = {{t.B, t.Cin, t.T}, {t.Cin, t.Cout, t.K}, {t.Cout}};
+    int nd[3] = {3, 3, 1};
+    compare(f_convt, 3, ts, nd, t.p, (double)(t.Cin * t.K) / 8);
+    /* the same for one item of 600 steps: Z in two row tiles of 512 */
+    ts[0][0] = 1;
+    ts[0][2] = 600;
+    compare(f_convt, 3, ts, nd, t.p, (double)(t.Cin * t.K) / 8);
+    /* one item of a short signal: conv_transpose1d reads the weights in place
+     * (AVX-512); 300 input channels take two K-blocks, 20·7 columns end in
+     * a partial strip, 37 steps in a partial row tile */
+    convt_case d = {1, 300, 20, 37, 7, {3, 2, 1, 1, 1}};
+    int64_t ds[3][4] = {{d.B, d.Cin, d.T}, {d.Cin, d.Cout, d.K}, {d.Cout}};
+    compare(f_convt, 3, ds, nd, d.p, (double)(d.Cin * d.K) / 8);
+    /* conv1d 128 -> 8, K 8: 600 outputs per item, each item its own product,
+     * dW in column tiles of one item; dx through 2 phases of stride 2 */
+    conv_case c = {2, 128, 8, 1201, 8, {2, 3, 1, 1}};
+    int64_t cs[3][4] = {{c.B, c.Cin, c.T}, {c.Cout, c.Cin, c.K}, {c.Cout}};
+    compare(f_conv, 3, cs, nd, c.p, (double)(c.Cin * c.K) / 8);
+}
+END_TEST
+
+/* Random shapes for both ops: batch 2..6 (outputs that straddle the GEMM's
+ * 32-column strips from one item into the next), groups 1..3, strides 2..8,
+ * dilations 1..3, kernels 1..9, output_padding, odd channel counts. */
+START_TEST(conv_gemm_random_batched_shapes_match_reference)
+{
+    vx_rng r;
+    vx_rng_init(&r, 4242 + (uint64_t)_i);
+    float u[10];
+    vx_rng_uniform(&r, u, 10, 0, 1);
+    int64_t B = 2 + (int64_t)(u[0] * 5), groups = 1 + (int64_t)(u[1] * 3);
+    int64_t cin_g = 4 + (int64_t)(u[2] * 9), cout_g = 4 + (int64_t)(u[3] * 9);
+    int64_t K = 2 + (int64_t)(u[4] * 8);
+    int stride = 2 + (int)(u[5] * 7), dilation = 1 + (int)(u[6] * 3);
+    int pad = (int)(u[7] * (double)((K - 1) * dilation / 2 + 1));
+    int64_t T = (K - 1) * dilation + 1 + (int64_t)(u[8] * 60);
+    int nd[3] = {3, 3, 1};
+    if (_i % 2 == 0) {
+        int p[4] = {stride, pad, dilation, (int)groups};
+        int64_t shapes[3][4] = {{B, cin_g * groups, T}, {cout_g * groups, cin_g, K}, {cout_g * groups}};
+        compare(f_conv, 3, shapes, nd, p, (double)(cin_g * K) / 8);
+    } else {
+        int max_sd = stride > dilation ? stride : dilation;
+        int p[5] = {stride, pad, (int)(u[9] * (float)max_sd), (int)groups, dilation};
+        int64_t shapes[3][4] = {{B, cin_g * groups, T / stride + 3}, {cin_g * groups, cout_g, K},
+                                {cout_g * groups}};
+        compare(f_convt, 3, shapes, nd, p, (double)(cin_g * K) / 8);
+    }
+}
+END_TEST
+
 /* p[0]: 0 plain, 1 transpose a's last two dims, 2 transpose b's */
 static vx_tensor *f_matmul(vx_ctx *c, vx_tensor **in, const int *p)
 {
@@ -163,6 +223,8 @@ Suite *suite_ops_fast(void)
     TCase *tc = tcase_create("gemm_paths");
     tcase_add_loop_test(tc, conv1d_gemm_path_matches_reference, 0, N_CONV);
     tcase_add_loop_test(tc, conv_transpose1d_gemm_path_matches_reference, 0, N_CONVT);
+    tcase_add_test(tc, conv_gemm_batched_and_tiled_paths_match_reference);
+    tcase_add_loop_test(tc, conv_gemm_random_batched_shapes_match_reference, 0, 40);
     tcase_add_test(tc, matmul_gemm_path_matches_reference);
     tcase_add_test(tc, linear_gemm_path_matches_reference);
     suite_add_tcase(s, tc);

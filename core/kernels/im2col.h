@@ -38,12 +38,16 @@ void vx_col2im_add(const vx_conv_geom *g, const float *col, int64_t ldcol, int64
 /* Shifted rows of x [C, len] (row stride ldx) as a K×W GEMM operand:
  *     element (c·taps + u, j) = x[c, j·stride + offset[u]]   (0 outside [0, len))
  * With taps = K and offset[k] = t0·stride − pad + k·dilation it is col above;
- * conv_transpose1d's polyphase form uses stride 1 and one offset per shift. */
+ * conv_transpose1d's polyphase form uses stride 1 and one offset per shift.
+ * per_item > 0 makes it a batch of such signals side by side: column
+ * j = b·per_item + t is column t of signal b, which starts batch_step floats
+ * after signal b − 1 (0: one signal). */
 typedef struct vx_tap_view {
     const float *x;
     int64_t ldx, len;
     int64_t taps, stride;
     const int64_t *offset; /* [taps] */
+    int64_t per_item, batch_step;
 } vx_tap_view;
 
 vx_gemm_operand vx_tap_operand(const vx_tap_view *v);
@@ -52,14 +56,11 @@ vx_gemm_operand vx_tap_operand(const vx_tap_view *v);
  * cols, K] (rows = input channels), every phase r < stride and shift index
  * u < n_shift, with tap kmap[r·n_shift + u] (−1: none),
  *     element (ci·n_shift + u, co·stride + r) = w[ci, co, kmap[r·n_shift + u]]   (0 for none)
- * run_start may be NULL; when set, kmap[r·n_shift + u] = run_start[u] + r for
- * every r (dilation 1, stride | K), so each packed row is runs of `stride`
- * contiguous weights, copied whole. */
+ * Packed strip by strip from a table of each strip column's offset in w[ci]. */
 typedef struct vx_phase_view {
     const float *w;
     int64_t cols, K, stride, n_shift;
     const int64_t *kmap;      /* [stride · n_shift] */
-    const int64_t *run_start; /* [n_shift] or NULL  */
 } vx_phase_view;
 
 vx_gemm_operand vx_phase_operand(const vx_phase_view *v);
@@ -73,13 +74,28 @@ vx_gemm_operand vx_phase_operand(const vx_phase_view *v);
 void vx_phase_interleave(const float *z, int64_t ldz, int64_t s, int64_t rows, int64_t cols,
                          bool overwrite, const float *bias, float *out, int64_t ld_out);
 
+/* The same move from the transposed result: zt [cols·s, rows] (row c·s + r
+ * holds channel c's phase-r outputs of steps 0 .. rows − 1):
+ *     out[c·ld_out + i·s + r] (+)= zt[(c·s + r)·ldz + i]
+ * with the same overwrite and bias rule. */
+void vx_phase_zip(const float *zt, int64_t ldz, int64_t s, int64_t rows, int64_t cols,
+                  bool overwrite, const float *bias, float *out, int64_t ld_out);
+
 /* AVX-512 versions (im2col_avx512.c); call only when vx_cpu_avx512(). The
- * tap packer handles stride 1; the interleave handles s ∈ {2, 4, 8} on whole
- * blocks and returns the rows it did, for the first *cols_done columns. */
+ * tap packer handles stride 1 and one signal (per_item 0); the interleave
+ * handles s ∈ {2, 4, 8} on whole blocks and returns the rows it did, for the
+ * first *cols_done columns. */
 void vx_pack_taps_avx512(const vx_tap_view *v, int64_t j0, int64_t nc, int64_t p0, int64_t kc,
                          int width, float *dst);
+/* The tap packer for strides 2 .. 65535 (gathers), one signal. */
+void vx_pack_taps_strided_avx512(const vx_tap_view *v, int64_t j0, int64_t nc, int64_t p0,
+                                 int64_t kc, int width, float *dst);
 int64_t vx_phase_interleave_avx512(const float *z, int64_t ldz, int64_t s, int64_t rows,
                                    int64_t cols, bool overwrite, const float *bias, float *out,
                                    int64_t ld_out, int64_t *cols_done);
+/* vx_phase_zip for s ∈ {2, 4, 8} on the first rows / 16 · 16 steps; returns
+ * the steps it did (0 for other s). */
+int64_t vx_phase_zip_avx512(const float *zt, int64_t ldz, int64_t s, int64_t rows, int64_t cols,
+                            bool overwrite, const float *bias, float *out, int64_t ld_out);
 
 #endif

@@ -1,7 +1,8 @@
 /* im2col_avx512.c — AVX-512 inner loops of the conv lowerings: packing a tap
  * view with unit stride (the im2col matrix of conv1d, the shifted input of
  * polyphase conv_transpose1d), and moving polyphase results into the output
- * as a transpose of stride-float blocks. Compiled with -mavx512f/bw/vl/dq;
+ * as a transpose of stride-float blocks (interleave) or by zipping a
+ * channel's `stride` phase rows (zip). Compiled with -mavx512f/bw/vl/dq;
  * called only after cpuid says so. */
 #include <immintrin.h>
 #include <stdint.h>
@@ -81,6 +82,42 @@ void vx_pack_taps_avx512(const vx_tap_view *v, int64_t j0, int64_t nc, int64_t p
                 for (int64_t j = 0; j < width; j++) /* edges of x, the last strip */
                     d[j] = j < cols && first + j >= 0 && first + j < v->len ? row[k][first + j] : 0.0f;
             }
+        }
+    }
+}
+
+void vx_pack_taps_strided_avx512(const vx_tap_view *v, int64_t j0, int64_t nc, int64_t p0,
+                                 int64_t kc, int width, float *dst)
+{
+    const __m512i step = _mm512_mullo_epi32(
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+        _mm512_set1_epi32((int)v->stride)); /* lane j reads x[first + j·stride] */
+    const __m512 zero = _mm512_setzero_ps();
+    __mmask16 lo = lanes(width), hi = lanes(width - 16); /* a strip row: ≤ 32 floats */
+    int64_t c = p0 / v->taps, u = p0 % v->taps;
+    for (int64_t k = 0; k < kc; k++) {
+        int64_t off = v->offset[u];
+        const float *row = v->x + c * v->ldx;
+        for (int64_t s = 0; s < nc; s += width) {
+            int64_t cols = nc - s < width ? nc - s : width, jb = j0 + s;
+            int64_t first = jb * v->stride + off, last = (jb + cols - 1) * v->stride + off;
+            float *d = dst + s * kc + k * width;
+            if (cols == width && first >= 0 && last < v->len) {
+                _mm512_mask_storeu_ps(d, lo, _mm512_mask_i32gather_ps(zero, lo, step, row + first, 4));
+                if (width > 16)
+                    _mm512_mask_storeu_ps(d + 16, hi,
+                                          _mm512_mask_i32gather_ps(zero, hi, step,
+                                                                   row + first + 16 * v->stride, 4));
+                continue;
+            }
+            for (int64_t j = 0; j < width; j++) { /* edges of x, the last strip */
+                int64_t i = (jb + j) * v->stride + off;
+                d[j] = j < cols && i >= 0 && i < v->len ? row[i] : 0.0f;
+            }
+        }
+        if (++u == v->taps) {
+            u = 0;
+            c++;
         }
     }
 }
@@ -165,4 +202,62 @@ int64_t vx_phase_interleave_avx512(const float *z, int64_t ldz, int64_t s, int64
     default: interleave_blocks_pow2(z, ldz, 8, full_rows, full_cols, overwrite, bias, out, ld_out); break;
     }
     return full_rows;
+}
+
+/* lo = a0 b0 a1 b1 … a7 b7, hi = a8 b8 … a15 b15. */
+static inline void zip2(__m512 a, __m512 b, __m512 *lo, __m512 *hi)
+{
+    const __m512i i_lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i i_hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    *lo = _mm512_permutex2var_ps(a, i_lo, b);
+    *hi = _mm512_permutex2var_ps(a, i_hi, b);
+}
+
+/* out[c·ld_out + i·s + r] (+)= zt[(c·s + r)·ldz + i] for 16 steps i at a
+ * time: the s phase rows of a channel (16 floats each) are zipped pairwise
+ * log2(s) times — row r with row r + s/2, then the results the same way —
+ * which leaves the 16·s outputs in order. */
+static inline __attribute__((always_inline)) void zip_pow2(const float *zt, int64_t ldz,
+                                                           const int s, int64_t rows,
+                                                           int64_t cols, bool overwrite,
+                                                           const float *bias, float *out,
+                                                           int64_t ld_out)
+{
+    for (int64_t c = 0; c < cols; c++) {
+        __m512 fill = _mm512_set1_ps(bias ? bias[c] : 0.0f);
+        const float *src = zt + c * s * ldz;
+        for (int64_t i = 0; i < rows; i += 16) {
+            __m512 seq[8], next[8]; /* s/n sequences of n vectors each, n = 1, 2, 4, 8 */
+            for (int r = 0; r < s; r++)
+                seq[r] = _mm512_loadu_ps(src + r * ldz + i);
+            for (int n = 1; n < s; n *= 2) {
+                int half = s / (2 * n); /* sequences after this level */
+                for (int q = 0; q < half; q++)
+                    for (int k = 0; k < n; k++)
+                        zip2(seq[q * n + k], seq[(q + half) * n + k], &next[q * 2 * n + 2 * k],
+                             &next[q * 2 * n + 2 * k + 1]);
+                for (int k = 0; k < s; k++)
+                    seq[k] = next[k];
+            }
+            float *o = out + c * ld_out + i * s;
+            for (int k = 0; k < s; k++) {
+                __m512 base = overwrite ? fill : _mm512_loadu_ps(o + 16 * k);
+                _mm512_storeu_ps(o + 16 * k, _mm512_add_ps(base, seq[k]));
+            }
+        }
+    }
+}
+
+int64_t vx_phase_zip_avx512(const float *zt, int64_t ldz, int64_t s, int64_t rows, int64_t cols,
+                            bool overwrite, const float *bias, float *out, int64_t ld_out)
+{
+    int64_t full = rows / 16 * 16;
+    if (full == 0)
+        return 0;
+    switch (s) {
+    case 2: zip_pow2(zt, ldz, 2, full, cols, overwrite, bias, out, ld_out); return full;
+    case 4: zip_pow2(zt, ldz, 4, full, cols, overwrite, bias, out, ld_out); return full;
+    case 8: zip_pow2(zt, ldz, 8, full, cols, overwrite, bias, out, ld_out); return full;
+    default: return 0;
+    }
 }

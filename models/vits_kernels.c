@@ -5,6 +5,7 @@
  * rest.
  * ref: K. Chellapilla et al. 2006 (convolution as im2col + matrix product). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/kernels/gemm.h"
@@ -80,15 +81,25 @@ void vits_conv_accumulate(const vits_conv *c, const float *x, int64_t T, float s
     int64_t offset[VITS_MAX_KERNEL];
     for (int64_t k = 0; k < c->kernel; k++)
         offset[k] = k * c->dilation;
+    /* row (ci, k) of im2col: act + ci·width + offset[k], read in place by the GEMM */
+    const float **rows = malloc(sizeof *rows * (size_t)(c->cin * c->kernel));
     for (int64_t t0 = 0; t0 < T; t0 += nt_max) {
         int64_t nt = T - t0 < nt_max ? T - t0 : nt_max;
         window_job job = {x, T, nt + halo, t0 - c->pad, scale, slope, act};
         vx_parallel_for(c->cin, 8, window_rows, &job);
-        vx_tap_view taps = {act, job.width, job.width, c->kernel, 1, offset};
-        vx_gemm_operand col = vx_tap_operand(&taps); /* [Cin·K, nt] */
         vx_gemm_start st;
-        vx_sgemm_packed_start(&c->pk, 0, c->cout, nt, &col, tile_start(start, t0, &st), y + t0, T);
+        if (rows) {
+            for (int64_t ci = 0; ci < c->cin; ci++)
+                for (int64_t k = 0; k < c->kernel; k++)
+                    rows[ci * c->kernel + k] = act + ci * job.width + offset[k];
+            vx_sgemm_packed_rows(&c->pk, nt, rows, tile_start(start, t0, &st), y + t0, T);
+        } else { /* no memory for the row table: pack the rows instead */
+            vx_tap_view taps = {act, job.width, job.width, c->kernel, 1, offset};
+            vx_gemm_operand col = vx_tap_operand(&taps); /* [Cin·K, nt] */
+            vx_sgemm_packed_start(&c->pk, 0, c->cout, nt, &col, tile_start(start, t0, &st), y + t0, T);
+        }
     }
+    free(rows);
 }
 
 typedef struct init_job {

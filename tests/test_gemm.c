@@ -260,6 +260,60 @@ START_TEST(gemm_start_gives_the_bits_of_a_separate_start_pass)
 }
 END_TEST
 
+/* B given by row pointers (shifted rows of one signal, as a convolution's
+ * im2col) gives the bits of the same B as a packed operand, with and without
+ * a start, for every version and 1–3 threads; K spans several KC blocks and
+ * N ends in a partial strip; columns past N stay untouched. */
+START_TEST(gemm_rows_operand_gives_the_bits_of_packing_those_rows)
+{
+    enum { M = 50, K = 600, N = 301, LDC = N + 3, TAPS = 3, LEN = N + 8 };
+    float *a = malloc(sizeof(float) * M * K), *x = malloc(sizeof(float) * (K / TAPS) * LEN);
+    float *bias = malloc(sizeof(float) * M), *b = malloc(sizeof(float) * K * N);
+    float *c0 = malloc(sizeof(float) * M * LDC), *c1 = malloc(sizeof(float) * M * LDC);
+    const float **rows = malloc(sizeof *rows * K);
+    vx_rng r;
+    vx_rng_init(&r, 17);
+    fill(&r, a, M * K);
+    fill(&r, x, (K / TAPS) * LEN);
+    fill(&r, bias, M);
+    for (int k = 0; k < K; k++) { /* row (ci, tap) = x[ci] shifted by 3·tap */
+        rows[k] = x + (k / TAPS) * LEN + 3 * (k % TAPS);
+        memcpy(b + k * N, rows[k], sizeof(float) * N);
+    }
+    for (int impl = 2; impl <= 4; impl++) {
+        if (!vx_sgemm_impl_supported(impl))
+            continue;
+        vx_sgemm_set_impl(impl);
+        vx_gemm_operand at = vx_gemm_strided(a, K, true), bo = vx_gemm_strided(b, N, false);
+        vx_gemm_packed pk;
+        size_t bytes = sizeof(float) * (size_t)vx_gemm_packed_floats(M, K);
+        float *buf = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+        vx_gemm_pack(&pk, M, K, &at, buf);
+        for (int t = 1; t <= 3; t++)
+            for (int with_start = 0; with_start <= 1; with_start++) {
+                vx_gemm_start st = {bias, NULL, 0, false};
+                vx_threads_set(t);
+                fill(&r, c0, M * LDC);
+                memcpy(c1, c0, sizeof(float) * M * LDC);
+                vx_sgemm_packed_start(&pk, 0, M, N, &bo, with_start ? &st : NULL, c0, LDC);
+                vx_sgemm_packed_rows(&pk, N, rows, with_start ? &st : NULL, c1, LDC);
+                ck_assert_msg(!memcmp(c0, c1, sizeof(float) * M * LDC), "impl %d threads %d start %d differ",
+                              impl, t, with_start);
+            }
+        free(buf);
+    }
+    vx_threads_set(0);
+    vx_sgemm_set_impl(0);
+    free(a);
+    free(x);
+    free(bias);
+    free(b);
+    free(c0);
+    free(c1);
+    free(rows);
+}
+END_TEST
+
 Suite *suite_gemm(void)
 {
     Suite *s = suite_create("gemm");
@@ -272,6 +326,7 @@ Suite *suite_gemm(void)
     tcase_add_test(tc, gemm_is_bit_identical_for_any_thread_count);
     tcase_add_test(tc, gemm_with_prepacked_a_matches_the_unpacked_product);
     tcase_add_test(tc, gemm_start_gives_the_bits_of_a_separate_start_pass);
+    tcase_add_test(tc, gemm_rows_operand_gives_the_bits_of_packing_those_rows);
     suite_add_tcase(s, tc);
     return s;
 }

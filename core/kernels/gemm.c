@@ -635,3 +635,82 @@ void vx_sgemm_packed_start(const vx_gemm_packed *a, int64_t row0, int64_t rows, 
 {
     packed_product(a, row0, rows, N, b, 1.0f, start, C, ldc);
 }
+
+/* --- a right operand read from row pointers ------------------------------------ */
+
+/* Element (k, j) = rows[k][j], packed as any operand (versions without an
+ * in-place micro-kernel). */
+static void pack_row_pointers(const vx_gemm_operand *op, int64_t j0, int64_t nc, int64_t p0, int64_t kc,
+                              int width, float *dst)
+{
+    const float *const *rows = op->view;
+    for (int64_t s = 0; s < round_up(nc, width); s++) {
+        float *strip = dst + s / width * width * kc + s % width;
+        for (int64_t k = 0; k < kc; k++)
+            strip[k * width] = s < nc ? rows[p0 + k][j0 + s] : 0.0f;
+    }
+}
+
+typedef struct rows_job {
+    const vx_gemm_packed *a;
+    const float *const *b_rows;
+    const vx_gemm_start *start;
+    float *C;
+    int64_t ldc;
+} rows_job;
+
+/* Columns [j0, j1) of C, in sgemm_blocked's loop order and KC blocks, the
+ * AVX-512 micro-kernel reading B's rows in place. */
+static void rows_slice(void *arg, int64_t j0, int64_t j1, int tid)
+{
+    (void)tid;
+#if defined(__x86_64__)
+    const rows_job *j = arg;
+    const vx_gemm_packed *a = j->a;
+    enum { MR4 = 12, NR4 = 32 };
+    for (int64_t jc = j0; jc < j1; jc += NC) {
+        int64_t nc = min64(j1 - jc, NC);
+        for (int64_t pc = 0; pc < a->K; pc += KC) {
+            int64_t kc = min64(a->K - pc, KC);
+            for (int64_t ic = 0; ic < a->M; ic += MC) {
+                int64_t mc = min64(a->M - ic, MC);
+                for (int64_t jr = 0; jr < nc; jr += NR4) {
+                    int nr = (int)min64(nc - jr, NR4);
+                    for (int64_t ir = 0; ir < mc; ir += MR4) {
+                        int mr = (int)min64(mc - ir, MR4);
+                        float *c = j->C + (ic + ir) * j->ldc + jc + jr;
+                        vx_gemm_start ts, *st = NULL;
+                        if (pc == 0 && j->start) {
+                            ts = tile_start(j->start, ic + ir, jc + jr);
+                            st = &ts;
+                        }
+                        vx_gemm_ukernel_rows_avx512_12x32(kc, a->data + pc * a->pad + (ic + ir) * kc,
+                                                          j->b_rows + pc, jc + jr, c, j->ldc, mr, nr,
+                                                          true, st);
+                    }
+                }
+            }
+        }
+    }
+#else
+    (void)arg, (void)j0, (void)j1;
+#endif
+}
+
+void vx_sgemm_packed_rows(const vx_gemm_packed *a, int64_t N, const float *const *b_rows,
+                          const vx_gemm_start *start, float *C, int64_t ldc)
+{
+    if (a->M <= 0 || N <= 0)
+        return;
+    if (a->impl != 4 || a->K <= 0 || !a->data) {
+        vx_gemm_operand b = {.pack = pack_row_pointers, .scale = 1.0f, .view = b_rows};
+        packed_product(a, 0, a->M, N, &b, 1.0f, start, C, ldc);
+        return;
+    }
+    rows_job job = {a, b_rows, start, C, ldc};
+    double flops = 2.0 * (double)a->M * (double)N * (double)a->K;
+    if (flops < 4e6 || vx_threads_get() <= 1)
+        rows_slice(&job, 0, N, 0);
+    else
+        vx_parallel_for(N, 32, rows_slice, &job);
+}

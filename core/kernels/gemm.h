@@ -115,6 +115,16 @@ void vx_sgemm_packed_start(const vx_gemm_packed *a, int64_t row0, int64_t rows, 
                            int64_t ldc);
 
 
+/* --- a right operand read in place from row pointers --------------------------
+ * C[M, N] = start + A · B with A packed (all its rows) and row k of B (k < K)
+ * the N floats from b_rows[k] on: an im2col matrix whose rows are shifted
+ * rows of a signal needs no copy at all. With the AVX-512 version the
+ * micro-kernel reads the rows in place; other versions pack them. The same
+ * blocking and k order as vx_sgemm_packed_start, so the same bits. start
+ * NULL: C += A·B. */
+void vx_sgemm_packed_rows(const vx_gemm_packed *a, int64_t N, const float *const *b_rows,
+                          const vx_gemm_start *start, float *C, int64_t ldc);
+
 /* --- micro-kernel interface (for gemm_*.c) --------------------------------- */
 /* C[mr, nr] (row-major, ldc) = (accumulate ? C : 0) + Σ_k a[k·MR + r] · b[k·NR + c]
  * over kc steps, for r < mr ≤ MR and c < nr ≤ NR; nothing outside is touched.
@@ -140,6 +150,12 @@ typedef void (*vx_gemm_ukernel_start)(int64_t kc, const float *a, const float *b
                                       int64_t ldc, int mr, int nr, const vx_gemm_start *tile_start);
 void vx_gemm_ukernel_start_avx512_12x32(int64_t kc, const float *a, const float *b, float *c,
                                         int64_t ldc, int mr, int nr, const vx_gemm_start *tile_start);
+/* The same micro-kernel with B read in place: row k of the strip is the nr
+ * floats at b_rows[k] + col (no packing; the same FMAs in the same order as
+ * with B packed, so the same bits). tile_start as above, or NULL. */
+void vx_gemm_ukernel_rows_avx512_12x32(int64_t kc, const float *a, const float *const *b_rows, int64_t col,
+                                       float *c, int64_t ldc, int mr, int nr, bool accumulate,
+                                       const vx_gemm_start *tile_start);
 void vx_gemm_ukernel_neon_8x12(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                                int mr, int nr, bool accumulate);
 

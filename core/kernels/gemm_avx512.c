@@ -16,7 +16,8 @@ static inline __attribute__((always_inline)) void tile(int64_t kc, const float *
                                                         const float *b, float *c, int64_t ldc,
                                                         const int rows, const int halves,
                                                         __mmask16 m0, __mmask16 m1,
-                                                        bool accumulate, const vx_gemm_start *st)
+                                                        bool accumulate, const vx_gemm_start *st,
+                                                        const float *const *brows, int64_t bcol)
 {
     __m512 acc[MR][2];
 #pragma GCC unroll 12
@@ -30,8 +31,14 @@ static inline __attribute__((always_inline)) void tile(int64_t kc, const float *
         }
     }
     for (int64_t k = 0; k < kc; k++) {
-        __m512 b0 = _mm512_loadu_ps(b + NR * k);
-        __m512 b1 = halves == 2 ? _mm512_loadu_ps(b + NR * k + 16) : b0;
+        __m512 b0, b1;
+        if (brows) { /* B row k read in place: masked to the strip's columns */
+            b0 = _mm512_maskz_loadu_ps(m0, brows[k] + bcol);
+            b1 = halves == 2 ? _mm512_maskz_loadu_ps(m1, brows[k] + bcol + 16) : b0;
+        } else {
+            b0 = _mm512_loadu_ps(b + NR * k);
+            b1 = halves == 2 ? _mm512_loadu_ps(b + NR * k + 16) : b0;
+        }
 #pragma GCC unroll 12
         for (int r = 0; r < rows; r++) {
             __m512 av = _mm512_set1_ps(a[MR * k + r]);
@@ -74,14 +81,15 @@ static inline __attribute__((always_inline)) void tile(int64_t kc, const float *
 static inline __attribute__((always_inline)) void tile8(int64_t kc, const float *a,
                                                          const float *b, float *c, int64_t ldc,
                                                          const int rows, __mmask8 m,
-                                                         bool accumulate, const vx_gemm_start *st)
+                                                         bool accumulate, const vx_gemm_start *st,
+                                                         const float *const *brows, int64_t bcol)
 {
     __m256 acc[MR];
 #pragma GCC unroll 12
     for (int r = 0; r < rows; r++)
         acc[r] = _mm256_setzero_ps();
     for (int64_t k = 0; k < kc; k++) {
-        __m256 b0 = _mm256_loadu_ps(b + NR * k);
+        __m256 b0 = brows ? _mm256_maskz_loadu_ps(m, brows[k] + bcol) : _mm256_loadu_ps(b + NR * k);
 #pragma GCC unroll 12
         for (int r = 0; r < rows; r++)
             acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(a[MR * k + r]), b0, acc[r]);
@@ -106,16 +114,28 @@ static inline __attribute__((always_inline)) void tile8(int64_t kc, const float 
 
 typedef void (*tile_fn)(int64_t, const float *, const float *, float *, int64_t, __mmask16,
                         __mmask16, bool, const vx_gemm_start *);
+typedef void (*rows_fn)(int64_t, const float *, const float *const *, int64_t, float *, int64_t,
+                        __mmask16, __mmask16, bool, const vx_gemm_start *);
 
+/* tile_R_H: packed B; rows_R_H: B read in place from row pointers. */
 #define TILE(R, H)                                                                           \
     static void tile_##R##_##H(int64_t kc, const float *a, const float *b, float *c,         \
                                int64_t ldc, __mmask16 m0, __mmask16 m1, bool accumulate,     \
                                const vx_gemm_start *st)                                      \
     {                                                                                        \
         if (H == 0)                                                                          \
-            tile8(kc, a, b, c, ldc, R, (__mmask8)m0, accumulate, st);                        \
+            tile8(kc, a, b, c, ldc, R, (__mmask8)m0, accumulate, st, NULL, 0);               \
         else                                                                                 \
-            tile(kc, a, b, c, ldc, R, H, m0, m1, accumulate, st);                            \
+            tile(kc, a, b, c, ldc, R, H, m0, m1, accumulate, st, NULL, 0);                   \
+    }                                                                                        \
+    static void rows_##R##_##H(int64_t kc, const float *a, const float *const *brows,        \
+                               int64_t bcol, float *c, int64_t ldc, __mmask16 m0,            \
+                               __mmask16 m1, bool accumulate, const vx_gemm_start *st)       \
+    {                                                                                        \
+        if (H == 0)                                                                          \
+            tile8(kc, a, NULL, c, ldc, R, (__mmask8)m0, accumulate, st, brows, bcol);        \
+        else                                                                                 \
+            tile(kc, a, NULL, c, ldc, R, H, m0, m1, accumulate, st, brows, bcol);            \
     }
 #define TILE_ROWS(R) TILE(R, 0) TILE(R, 1) TILE(R, 2)
 TILE_ROWS(1) TILE_ROWS(2) TILE_ROWS(3) TILE_ROWS(4) TILE_ROWS(5) TILE_ROWS(6)
@@ -124,6 +144,10 @@ TILE_ROWS(7) TILE_ROWS(8) TILE_ROWS(9) TILE_ROWS(10) TILE_ROWS(11) TILE_ROWS(12)
 #define ROW(R) {tile_##R##_0, tile_##R##_1, tile_##R##_2}
 static const tile_fn tiles[MR][3] = {
     ROW(1), ROW(2), ROW(3), ROW(4), ROW(5), ROW(6), ROW(7), ROW(8), ROW(9), ROW(10), ROW(11), ROW(12),
+};
+#define RROW(R) {rows_##R##_0, rows_##R##_1, rows_##R##_2}
+static const rows_fn row_tiles[MR][3] = {
+    RROW(1), RROW(2), RROW(3), RROW(4), RROW(5), RROW(6), RROW(7), RROW(8), RROW(9), RROW(10), RROW(11), RROW(12),
 };
 
 /* Lanes [0, n) of a 16-lane mask (n clamped to 0..16). */
@@ -137,6 +161,14 @@ void vx_gemm_ukernel_avx512_12x32(int64_t kc, const float *a, const float *b, fl
 {
     int halves = nr > 16 ? 2 : nr > 8 ? 1 : 0; /* 0: one 8-lane vector */
     tiles[mr - 1][halves](kc, a, b, c, ldc, lanes(nr), lanes(nr - 16), accumulate, NULL);
+}
+
+void vx_gemm_ukernel_rows_avx512_12x32(int64_t kc, const float *a, const float *const *b_rows, int64_t col,
+                                       float *c, int64_t ldc, int mr, int nr, bool accumulate,
+                                       const vx_gemm_start *tile_start)
+{
+    int halves = nr > 16 ? 2 : nr > 8 ? 1 : 0;
+    row_tiles[mr - 1][halves](kc, a, b_rows, col, c, ldc, lanes(nr), lanes(nr - 16), accumulate, tile_start);
 }
 
 void vx_gemm_ukernel_start_avx512_12x32(int64_t kc, const float *a, const float *b, float *c,

@@ -704,6 +704,14 @@ END_TEST
  * VOXC_OPENCL_SKIP_OPS, read at each supports() call. */
 START_TEST(dispatch_falls_back_to_cpu_and_strict_refuses)
 {
+    if (VX_SANITIZED) {
+        /* In the full `make asan` run (not when this suite runs alone) LeakSanitizer's
+         * exit-time scan of this test's process crashes ("Tracer caught signal 11") on a
+         * bogus dynamic-TLS range left by PoCL's JIT libraries; `make test` runs it. */
+        puts("test_backend_ops: SKIPPED dispatch_falls_back_to_cpu_and_strict_refuses under sanitizers "
+             "(LeakSanitizer crashes scanning PoCL's dynamic TLS; make test runs it)");
+        return;
+    }
     const vx_backend *be = vx_backend_start("opencl");
     if (!be)
         return;

@@ -31,4 +31,17 @@ static inline vx_ctx *test_ctx(void)
         ck_assert_msg(vx_last_error()[0] != '\0', "%s set no error message", #expr); \
     } while (0)
 
+/* 1 in `make asan` builds (AddressSanitizer, gcc or clang), else 0: for the
+ * few cases that are skipped there, each saying why. */
+#if defined(__SANITIZE_ADDRESS__)
+#define VX_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VX_SANITIZED 1
+#endif
+#endif
+#ifndef VX_SANITIZED
+#define VX_SANITIZED 0
+#endif
+
 #endif

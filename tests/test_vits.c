@@ -31,17 +31,6 @@
 #define TINY_MULTI "tests/data/onnx/tiny_multi.onnx"
 #define JOE_VOICE "data/voices/en_US-joe-medium.onnx"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define VX_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define VX_SANITIZED 1
-#endif
-#endif
-#ifndef VX_SANITIZED
-#define VX_SANITIZED 0
-#endif
-
 #define MAX_REL_ERR 1e-4
 #define MIN_SNR_DB 50.0
 

@@ -156,7 +156,7 @@ static void upsample(const vits_conv *up, float *x, int64_t T, float scale, floa
     int64_t cin = up->cin, cout = up->cout, rows = cout * up->kernel;
     upsample_job job = {up, x, y, col, T, 0, 0, scale, slope};
     vx_parallel_for(cin, 4, activate_rows, &job);
-    vits_init_output(y, up->b->data, NULL, cout, T * up->stride, false);
+    vits_fill_bias(y, up->b->data, cout, T * up->stride);
     int64_t nt_max = VITS_TILE_FLOATS / rows;
     for (int64_t t0 = 0; t0 < T; t0 += nt_max) {
         int64_t nt = T - t0 < nt_max ? T - t0 : nt_max;

@@ -101,7 +101,7 @@ static void gate_rows(void *arg, int64_t c0, int64_t c1, int tid)
  * ref: VITS appendix (WN from WaveGlow, Prenger et al. 2019). */
 static void wavenet(const vits_coupling *cl, int layers, int64_t Hf, int64_t F, bool has_g, flow_buffers *b)
 {
-    vits_init_output(b->skip, NULL, NULL, Hf, F, false);
+    vits_fill_bias(b->skip, NULL, Hf, F);
     for (int l = 0; l < layers; l++) {
         const vits_conv *in = &cl->in_layers[l], *rs = &cl->res_skip[l];
         for (int64_t c = 0; c < 2 * Hf; c++)

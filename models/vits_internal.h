@@ -91,8 +91,8 @@ static inline float vits_activate(float x, float scale, float slope)
     return x < 0.0f ? x * slope : x;
 }
 
-/* y [C, T] = bias (NULL: 0) + res (NULL: 0) (+ y itself when accumulate). */
-void vits_init_output(float *y, const float *bias, const float *res, int64_t C, int64_t T, bool accumulate);
+/* y [C, T] = bias[c] in every column (bias NULL: 0). */
+void vits_fill_bias(float *y, const float *bias, int64_t C, int64_t T);
 
 /* y [Cout, T] = start + W · im2col(act(x)) for x [Cin, T], act = vits_activate(·,
  * scale, slope), "same" padding, stride 1, groups 1, c packed. start (bias,

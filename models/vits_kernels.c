@@ -1,8 +1,8 @@
 /* vits_kernels.c — inference-only kernels shared by the VITS flow and
  * decoder (declared in vits_internal.h): convolutions as one GEMM per column
- * tile with the input activation fused into the im2col copy and the output's
- * start (bias, residual) written by the GEMM; output initialisation for the
- * rest.
+ * tile, reading im2col's rows in place from a window of the activated input
+ * and writing the output's start (bias, residual) in the GEMM's epilogue; a bias fill for the outputs
+ * that other code adds into.
  * ref: K. Chellapilla et al. 2006 (convolution as im2col + matrix product). */
 #include <math.h>
 #include <stdlib.h>
@@ -20,9 +20,8 @@ bool vits_tile_fits(const vits_conv *c)
 
 /* One column tile [t0, t0 + nt) of a stride-1 convolution's input, activated:
  * the window of x the tile reads, act[c, i] = act(x[c, t0 − pad + i])
- * (0 outside [0, T)), i < nt + (K−1)·dilation. The GEMM reads it through a
- * tap operand (core/kernels/im2col.h): column t of im2col is
- * act[c, t + k·dilation], packed straight from the window. */
+ * (0 outside [0, T)), i < nt + (K−1)·dilation. Row (c, k) of im2col is
+ * act[c, k·dilation ...], which the GEMM reads in place (vx_sgemm_packed_rows). */
 typedef struct window_job {
     const float *x;
     int64_t T, width, start;
@@ -102,65 +101,26 @@ void vits_conv_accumulate(const vits_conv *c, const float *x, int64_t T, float s
     free(rows);
 }
 
-typedef struct init_job {
+typedef struct fill_job {
     float *y;
-    const float *bias, *res;
+    const float *bias;
     int64_t T;
-    bool accumulate;
-} init_job;
+} fill_job;
 
-/* row[t] = b + r[t] (r NULL: b). */
-static void set_row(float *restrict row, float b, const float *restrict r, int64_t T)
+static void fill_rows(void *arg, int64_t c0, int64_t c1, int tid)
 {
-    int64_t t = 0;
-    if (r) {
-        for (; t + 8 <= T; t += 8)
-            for (int k = 0; k < 8; k++)
-                row[t + k] = b + r[t + k];
-        for (; t < T; t++)
-            row[t] = b + r[t];
-    } else {
-        for (; t < T; t++)
+    const fill_job *j = arg;
+    for (int64_t c = c0; c < c1; c++) {
+        float b = j->bias ? j->bias[c] : 0.0f, *row = j->y + c * j->T;
+        for (int64_t t = 0; t < j->T; t++)
             row[t] = b;
     }
 }
 
-/* row[t] += b + r[t] (r NULL: b). */
-static void add_row(float *restrict row, float b, const float *restrict r, int64_t T)
+void vits_fill_bias(float *y, const float *bias, int64_t C, int64_t T)
 {
-    int64_t t = 0;
-    if (r) {
-        for (; t + 8 <= T; t += 8)
-            for (int k = 0; k < 8; k++)
-                row[t + k] += b + r[t + k];
-        for (; t < T; t++)
-            row[t] += b + r[t];
-    } else {
-        for (; t + 8 <= T; t += 8)
-            for (int k = 0; k < 8; k++)
-                row[t + k] += b;
-        for (; t < T; t++)
-            row[t] += b;
-    }
-}
-
-static void init_rows(void *arg, int64_t c0, int64_t c1, int tid)
-{
-    const init_job *j = arg;
-    for (int64_t c = c0; c < c1; c++) {
-        float b = j->bias ? j->bias[c] : 0.0f;
-        const float *r = j->res ? j->res + c * j->T : NULL;
-        if (j->accumulate)
-            add_row(j->y + c * j->T, b, r, j->T);
-        else
-            set_row(j->y + c * j->T, b, r, j->T);
-    }
-}
-
-void vits_init_output(float *y, const float *bias, const float *res, int64_t C, int64_t T, bool accumulate)
-{
-    init_job job = {y, bias, res, T, accumulate};
-    vx_parallel_for(C, 4, init_rows, &job);
+    fill_job job = {y, bias, T};
+    vx_parallel_for(C, 4, fill_rows, &job);
 }
 
 void vits_pointwise_accumulate(const vits_conv *c, int64_t row0, int64_t rows, const float *x, int64_t T,

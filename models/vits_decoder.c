@@ -7,11 +7,13 @@
  * ResBlock2 (per dilation d): x += c_d(lrelu(x))
  *
  * Inference-only kernels: each convolution is one GEMM per column tile with
- * weights packed at load, W [Cout, Cin·K] · im2col(act(x)), the GEMM packing
- * im2col straight from a window of x activated once (with the 1/n of the
- * kernel mean), and accumulating onto the residual and bias already in the
- * output. A stage needs four (ResBlock2) or five (ResBlock1) buffers, reused
- * by every stage and every chunk.
+ * weights packed at load, W [Cout, Cin·K] · im2col(act(x)), the GEMM reading
+ * im2col's rows in place from a window of x activated once (with the 1/n of
+ * the kernel mean), and adding the residual and bias in its epilogue. Each
+ * ConvTranspose runs as its u phases (vits_upsample): one GEMM of the same
+ * kind, its result moved into the output once. A stage needs four
+ * (ResBlock2) or five (ResBlock1) buffers, reused by every stage and every
+ * chunk.
  *
  * Long sentences are decoded in chunks of frames with a margin on each side
  * at least as wide as the decoder's receptive field, so every kept sample is
@@ -29,7 +31,6 @@
 #include <string.h>
 
 #include "core/kernels/gemm.h"
-#include "core/kernels/im2col.h"
 #include "core/kernels/vmath.h"
 #include "core/threads.h"
 #include "models/vits_internal.h"
@@ -96,7 +97,8 @@ vx_status vits_decoder_load(const vits_source *src, const vx_vits_config *c, vit
         if (u < 1 || k - 2 * pad != u)
             return vx_fail(VX_ERR_FORMAT, "VITS voice %s: upsample %d (rate %d, kernel %d, padding %d) does not "
                            "multiply the length by its rate", src->what, i, u, k, pad);
-        if (ch / 2 * k * 16 > VITS_TILE_FLOATS)
+        int64_t taps = vits_upsample_taps(k, u);
+        if (taps > VITS_MAX_KERNEL || ch * (taps - 1 + 16) > VITS_TILE_FLOATS || ch / 2 * u * 16 > VITS_TILE_FLOATS)
             return vx_fail(VX_ERR_UNSUPPORTED, "VITS voice %s: upsample %d (%lld channels, kernel %d) is too wide "
                            "for the decoder's tiles", src->what, i, (long long)ch / 2, k);
         char p[32];
@@ -123,57 +125,11 @@ vx_status vits_decoder_load(const vits_source *src, const vx_vits_config *c, vit
     return VX_OK;
 }
 
-/* --- the upsampling convolution ------------------------------------------------- */
-
-/* ConvTranspose pieces, split over channels: activate x in place, or
- * overlap-add a column tile into y. */
-typedef struct upsample_job {
-    const vits_conv *up;
-    float *x, *y;
-    const float *col;
-    int64_t T, t0, nt;
-    float scale, slope;
-} upsample_job;
-
-static void activate_rows(void *arg, int64_t c0, int64_t c1, int tid)
-{
-    const upsample_job *j = arg;
-    for (int64_t i = c0 * j->T; i < c1 * j->T; i++)
-        j->x[i] = vits_activate(j->x[i], j->scale, j->slope);
-}
-
-static void col2im_rows(void *arg, int64_t c0, int64_t c1, int tid)
-{
-    const upsample_job *j = arg;
-    int64_t K = j->up->kernel, Tout = j->T * j->up->stride;
-    vx_conv_geom geom = {c1 - c0, Tout, K, j->up->stride, j->up->pad, 1};
-    vx_col2im_add(&geom, j->col + c0 * K * j->nt, j->nt, j->t0, j->nt, j->y + c0 * Tout, Tout);
-}
-
-/* y [Cout, T·u] = ConvTranspose(act(x)) + bias for x [Cin, T]; x is activated in place. */
-static void upsample(const vits_conv *up, float *x, int64_t T, float scale, float slope, float *y, float *col)
-{
-    int64_t cin = up->cin, cout = up->cout, rows = cout * up->kernel;
-    upsample_job job = {up, x, y, col, T, 0, 0, scale, slope};
-    vx_parallel_for(cin, 4, activate_rows, &job);
-    vits_fill_bias(y, up->b->data, cout, T * up->stride);
-    int64_t nt_max = VITS_TILE_FLOATS / rows;
-    for (int64_t t0 = 0; t0 < T; t0 += nt_max) {
-        int64_t nt = T - t0 < nt_max ? T - t0 : nt_max;
-        /* col [Cout·K, nt] = Wᵀ · x[:, t0 : t0+nt], then overlap-add into y */
-        vx_gemm_operand xs = vx_gemm_strided(x + t0, T, false);
-        vx_sgemm_packed(&up->pk, 0, rows, nt, &xs, 0.0f, col, nt);
-        job.t0 = t0;
-        job.nt = nt;
-        vx_parallel_for(cout, 4, col2im_rows, &job);
-    }
-}
-
 /* --- the generator --------------------------------------------------------------- */
 
 typedef struct dec_buffers {
     float *x, *acc, *a, *b, *c; /* [ch, L] each, sized for the largest stage */
-    float *act, *col;           /* VITS_TILE_FLOATS each                     */
+    float *act, *z;             /* VITS_TILE_FLOATS each (z: an upsample's phases) */
 } dec_buffers;
 
 /* ResBlock j of a stage on x [ch, L]; the result is added into acc (or
@@ -257,7 +213,7 @@ static void decode_frames(const vits_decoder *d, const int64_t *reach, const flo
     crop(buf->acc, ch, &L, &origin, keep0, keep0 + keep_n, reach[0]);
     float scale = 1.0f; /* 1/n of the previous stage's kernel mean, applied lazily */
     for (int i = 0; i < d->n_upsamples; i++) {
-        upsample(&d->ups[i], buf->acc, L, scale, d->lrelu_slope, buf->x, buf->col);
+        vits_upsample(&d->ups[i], buf->acc, L, scale, d->lrelu_slope, buf->x, buf->act, buf->z);
         ch /= 2;
         L *= d->ups[i].stride;
         origin *= d->ups[i].stride;
@@ -304,7 +260,7 @@ vx_tensor *vits_decoder_forward_chunked(vx_ctx *ctx, const vits_decoder *d, vx_t
         return NULL;
     dec_buffers buf = {pool, pool + most, pool + 2 * most, pool + 3 * most, n_bufs == 5 ? pool + 4 * most : NULL,
                        pool + n_bufs * most, pool + n_bufs * most + VITS_TILE_FLOATS};
-    float *pre_bias = buf.col + VITS_TILE_FLOATS, *chunk_audio = pre_bias + ch0;
+    float *pre_bias = buf.z + VITS_TILE_FLOATS, *chunk_audio = pre_bias + ch0;
     /* conv_pre bias + cond(g): a per-channel constant */
     memcpy(pre_bias, d->conv_pre.b->data, sizeof(float) * (size_t)ch0);
     if (g && d->cond.w) {

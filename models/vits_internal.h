@@ -63,8 +63,12 @@ vx_status vits_conv_load(const vits_source *src, vits_conv *c, const char *prefi
 vx_status vits_conv_load_packed(const vits_source *src, vits_conv *c, const char *prefix, int64_t cin,
                                 int64_t cout, int64_t k, int dilation, bool with_bias);
 
-/* A ConvTranspose: "<prefix>.weight" [cin, cout, k] packed as its transpose
- * [cout·k, cin] (rows ordered (co, k)), and "<prefix>.bias" [cout]. */
+/* Taps per phase of a ConvTranspose with kernel k and stride u: ⌈k / u⌉. */
+static inline int64_t vits_upsample_taps(int64_t k, int64_t u) { return (k + u - 1) / u; }
+
+/* A ConvTranspose: "<prefix>.weight" [cin, cout, k] packed in its phase form
+ * [cout·u, cin·taps] (u = stride, taps = vits_upsample_taps; see
+ * vits_upsample), and "<prefix>.bias" [cout]. */
 vx_status vits_upsample_load_packed(const vits_source *src, vits_conv *c, const char *prefix, int64_t cin,
                                     int64_t cout, int64_t k, int stride, int pad);
 
@@ -90,6 +94,18 @@ static inline float vits_activate(float x, float scale, float slope)
     x *= scale;
     return x < 0.0f ? x * slope : x;
 }
+
+/* y [Cout, T·u] = ConvTranspose(act(x)) + bias for x [Cin, T] (act =
+ * vits_activate(·, scale, slope); u = up->stride, "pad" up->pad), as u
+ * phases of taps = ⌈K/u⌉ taps each (ref: the polyphase decomposition of a
+ * strided transposed convolution):
+ *   Z[co·u + r, i] = Σ_ci Σ_m w[ci, co, r + u·m] · act(x)[ci, i − m]   (m < taps, r + u·m < K)
+ *   y[co, u·i + r − pad] = bias[co] + Z[co·u + r, i]
+ * Z is one GEMM per column tile with the rows of act(x) read in place from
+ * a window, then moved into y, each sample written once. act and z are
+ * scratch of VITS_TILE_FLOATS each. */
+void vits_upsample(const vits_conv *up, const float *x, int64_t T, float scale, float slope, float *y, float *act,
+                   float *z);
 
 /* y [C, T] = bias[c] in every column (bias NULL: 0). */
 void vits_fill_bias(float *y, const float *bias, int64_t C, int64_t T);

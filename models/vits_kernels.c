@@ -10,6 +10,7 @@
 
 #include "core/kernels/gemm.h"
 #include "core/kernels/im2col.h"
+#include "core/kernels/vmath.h"
 #include "core/threads.h"
 #include "models/vits_internal.h"
 
@@ -29,22 +30,19 @@ typedef struct window_job {
     float *act;
 } window_job;
 
-/* The row loops below run in blocks of 8 with a scalar tail: that shape is
- * what GCC vectorises at -O2 (its "very cheap" cost model skips loops whose
- * trip count is unknown). */
-
-/* dst[i] = vits_activate(src[i], scale, slope) for i < n, written as
- * max(v, slope·v), which equals it for 0 <= slope <= 1. */
-static void activate_span(float *restrict dst, const float *restrict src, int64_t n, float scale, float slope)
+/* dst[i] = vits_activate(src[i], scale, slope) for i < n, by vmath's vector
+ * kernels (the CPU's widest; the same bits: x·scale, then x·slope below 0). */
+static void activate_span(float *dst, const float *src, int64_t n, float scale, float slope)
 {
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; k++) {
-            float v = src[i + k] * scale, w = v * slope;
-            dst[i + k] = v > w ? v : w;
-        }
-    for (; i < n; i++)
-        dst[i] = vits_activate(src[i], scale, slope);
+    if (scale == 1.0f && slope == 1.0f) {
+        memcpy(dst, src, sizeof(float) * (size_t)n);
+        return;
+    }
+    if (scale != 1.0f) {
+        vx_vunary_impl(0, VX_VSCALE, src, dst, n, scale, 0.0f);
+        src = dst;
+    }
+    vx_vunary_impl(0, VX_VLEAKY_RELU, src, dst, n, slope, 0.0f);
 }
 
 static void window_rows(void *arg, int64_t c0, int64_t c1, int tid)
@@ -97,6 +95,72 @@ void vits_conv_accumulate(const vits_conv *c, const float *x, int64_t T, float s
             vx_gemm_operand col = vx_tap_operand(&taps); /* [Cin·K, nt] */
             vx_sgemm_packed_start(&c->pk, 0, c->cout, nt, &col, tile_start(start, t0, &st), y + t0, T);
         }
+    }
+    free(rows);
+}
+
+typedef struct zip_job {
+    const vits_conv *up;
+    const float *z; /* [Cout·u, nt], steps i0 ..       */
+    float *y;       /* [Cout, T·u]                     */
+    int64_t T, i0, nt;
+} zip_job;
+
+/* Steps [i0, i0 + nt) of Z into y for channels [c0, c1): the steps whose u
+ * samples all fall inside [0, T·u) by vx_phase_zip, the others (at either
+ * end) sample by sample. */
+static void zip_rows(void *arg, int64_t c0, int64_t c1, int tid)
+{
+    const zip_job *j = arg;
+    int64_t u = j->up->stride, pad = j->up->pad, Tout = j->T * u;
+    int64_t lo = (pad + u - 1) / u, hi = (Tout + pad) / u; /* steps [lo, hi) are whole */
+    lo = lo < j->i0 ? j->i0 : lo;
+    hi = hi > j->i0 + j->nt ? j->i0 + j->nt : hi;
+    const float *bias = j->up->b->data;
+    if (lo < hi)
+        vx_phase_zip(j->z + c0 * u * j->nt + (lo - j->i0), j->nt, u, hi - lo, c1 - c0, true, bias + c0,
+                     j->y + c0 * Tout + lo * u - pad, Tout);
+    for (int64_t i = j->i0; i < j->i0 + j->nt; i++) {
+        if (i >= lo && i < hi)
+            continue;
+        for (int64_t c = c0; c < c1; c++)
+            for (int64_t r = 0; r < u; r++) {
+                int64_t o = i * u + r - pad;
+                if (o >= 0 && o < Tout)
+                    j->y[c * Tout + o] = bias[c] + j->z[(c * u + r) * j->nt + (i - j->i0)];
+            }
+    }
+}
+
+void vits_upsample(const vits_conv *up, const float *x, int64_t T, float scale, float slope, float *y, float *act,
+                   float *z)
+{
+    int64_t u = up->stride, taps = vits_upsample_taps(up->kernel, u), halo = taps - 1;
+    int64_t steps = (T * u + up->pad + u - 1) / u; /* i with some u·i + r − pad in [0, T·u) */
+    int64_t nt_max = VITS_TILE_FLOATS / up->cin - halo, z_cols = VITS_TILE_FLOATS / (up->cout * u);
+    nt_max = nt_max < z_cols ? nt_max : z_cols;
+    /* row (ci, j) of the GEMM's right operand: act(x)[ci, i − (taps − 1 − j)] */
+    const float **rows = malloc(sizeof *rows * (size_t)(up->cin * taps));
+    vx_gemm_start zero = {0};
+    for (int64_t i0 = 0; i0 < steps; i0 += nt_max) {
+        int64_t nt = steps - i0 < nt_max ? steps - i0 : nt_max;
+        window_job win = {x, T, nt + halo, i0 - halo, scale, slope, act};
+        vx_parallel_for(up->cin, 8, window_rows, &win);
+        if (rows) {
+            for (int64_t ci = 0; ci < up->cin; ci++)
+                for (int64_t j = 0; j < taps; j++)
+                    rows[ci * taps + j] = act + ci * win.width + j;
+            vx_sgemm_packed_rows(&up->pk, nt, rows, &zero, z, nt);
+        } else { /* no memory for the row table: pack the rows instead */
+            int64_t offset[VITS_MAX_KERNEL];
+            for (int64_t j = 0; j < taps; j++)
+                offset[j] = j;
+            vx_tap_view view = {act, win.width, win.width, taps, 1, offset};
+            vx_gemm_operand col = vx_tap_operand(&view); /* [Cin·taps, nt] */
+            vx_sgemm_packed_start(&up->pk, 0, up->cout * u, nt, &col, &zero, z, nt);
+        }
+        zip_job zip = {up, z, y, T, i0, nt};
+        vx_parallel_for(up->cout, 4, zip_rows, &zip);
     }
     free(rows);
 }

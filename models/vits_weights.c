@@ -171,32 +171,54 @@ vx_tensor *vits_weight(const vits_source *src, int ndim, const int64_t *shape, c
     return t;
 }
 
+/* The floats of weight "<prefix>.weight" (shape checked), float-aligned: in
+ * the source, or in *copy (malloc'd; free it and fw->folded when done). */
+static const float *weight_floats(const vits_source *src, const char *prefix, int ndim, const int64_t *shape,
+                                  found_weight *fw, float **copy)
+{
+    char name[VX_PIPER_NAME_MAX];
+    snprintf(name, sizeof name, "%s.weight", prefix);
+    *copy = NULL;
+    if (find_weight(src, ndim, shape, name, fw))
+        return NULL;
+    if (fw->f32)
+        return fw->f32;
+    /* safetensors data need not be float-aligned */
+    if (!(*copy = malloc(fw->entry->nbytes + 1))) {
+        free(fw->folded);
+        return vx_fail_null(VX_ERR_OOM, "VITS voice %s: out of memory reading '%s'", src->what, name);
+    }
+    memcpy(*copy, fw->entry->data, fw->entry->nbytes);
+    return *copy;
+}
+
+/* a, the M×K matrix stored [M, K] (trans) or [K, M] (not trans), packed as
+ * the GEMM's left operand into the context's persistent memory. */
+static vx_status pack_weight(const vits_source *src, const float *a, int64_t M, int64_t K, bool trans,
+                             vx_gemm_packed *out)
+{
+    float *buf = vx_persistent_alloc(src->ctx, sizeof(float) * (size_t)vx_gemm_packed_floats(M, K));
+    if (!buf)
+        return vx_last_status();
+    vx_gemm_operand at = vx_gemm_strided(a, trans ? K : M, trans);
+    vx_gemm_pack(out, M, K, &at, buf);
+    return VX_OK;
+}
+
 /* Pack weight "<prefix>.weight" (shape checked) as the GEMM's left operand:
  * M×K rows of the matrix stored [M, K] (trans) or [K, M] (not trans). */
 static vx_status packed_weight(const vits_source *src, const char *prefix, int ndim, const int64_t *shape,
                                int64_t M, int64_t K, bool trans, vx_gemm_packed *out)
 {
-    char name[VX_PIPER_NAME_MAX];
-    snprintf(name, sizeof name, "%s.weight", prefix);
     found_weight fw;
-    if (find_weight(src, ndim, shape, name, &fw))
+    float *copy;
+    const float *data = weight_floats(src, prefix, ndim, shape, &fw, &copy);
+    if (!data)
         return vx_last_status();
-    const float *data = fw.f32;
-    float *aligned = NULL;
-    if (!data) { /* safetensors data need not be float-aligned */
-        if (!(aligned = malloc(fw.entry->nbytes + 1)))
-            return vx_fail(VX_ERR_OOM, "VITS voice %s: out of memory reading '%s'", src->what, name);
-        memcpy(aligned, fw.entry->data, fw.entry->nbytes);
-        data = aligned;
-    }
-    float *buf = vx_persistent_alloc(src->ctx, sizeof(float) * (size_t)vx_gemm_packed_floats(M, K));
-    if (buf) {
-        vx_gemm_operand at = vx_gemm_strided(data, trans ? K : M, trans);
-        vx_gemm_pack(out, M, K, &at, buf);
-    }
-    free(aligned);
+    vx_status st = pack_weight(src, data, M, K, trans, out);
+    free(copy);
     free(fw.folded);
-    return buf ? VX_OK : vx_last_status();
+    return st;
 }
 
 vx_status vits_conv_load(const vits_source *src, vits_conv *c, const char *prefix, int64_t cin,
@@ -242,13 +264,35 @@ vx_status vits_conv_load_packed(const vits_source *src, vits_conv *c, const char
 vx_status vits_upsample_load_packed(const vits_source *src, vits_conv *c, const char *prefix, int64_t cin,
                                     int64_t cout, int64_t k, int stride, int pad)
 {
-    int64_t wshape[3] = {cin, cout, k}, bshape[1] = {cout};
+    int64_t wshape[3] = {cin, cout, k}, bshape[1] = {cout}, taps = vits_upsample_taps(k, stride);
     *c = (vits_conv){.cout = cout, .cin = cin, .kernel = k, .stride = stride, .pad = pad, .dilation = 1,
                      .groups = 1};
-    if (packed_weight(src, prefix, 3, wshape, cout * k, cin, false, &c->pk) ||
-        !(c->b = vits_weight(src, 1, bshape, "%s.bias", prefix)))
+    if (!(c->b = vits_weight(src, 1, bshape, "%s.bias", prefix)))
         return vx_last_status();
-    return VX_OK;
+    found_weight fw;
+    float *copy;
+    const float *w = weight_floats(src, prefix, 3, wshape, &fw, &copy); /* [cin, cout, k] */
+    if (!w)
+        return vx_last_status();
+    /* phase[co·u + r, ci·taps + j] = w[ci, co, r + u·(taps − 1 − j)] (0 past the kernel) */
+    int64_t rows = cout * stride, cols = cin * taps;
+    float *phase = calloc((size_t)(rows * cols), sizeof(float));
+    vx_status st = phase ? VX_OK : vx_fail(VX_ERR_OOM, "VITS voice %s: out of memory packing '%s'", src->what,
+                                           prefix);
+    for (int64_t co = 0; phase && co < cout; co++)
+        for (int64_t r = 0; r < stride; r++)
+            for (int64_t ci = 0; ci < cin; ci++)
+                for (int64_t j = 0; j < taps; j++) {
+                    int64_t tap = r + stride * (taps - 1 - j);
+                    if (tap < k)
+                        phase[(co * stride + r) * cols + ci * taps + j] = w[(ci * cout + co) * k + tap];
+                }
+    if (phase)
+        st = pack_weight(src, phase, rows, cols, true, &c->pk);
+    free(phase);
+    free(copy);
+    free(fw.folded);
+    return st;
 }
 
 vx_ctx *vits_scratch_new(const vx_ctx *ctx)

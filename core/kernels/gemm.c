@@ -14,6 +14,16 @@
  * measurement on Zen 4 (1 MiB L2); MC and NC are multiples of every MR and NR. */
 enum { KC = 256, MC = 288, NC = 1024 };
 
+/* The depth of K's blocks: K in ceil(K / KC) blocks of equal depth (the last
+ * may be shorter by < 1 per block), so no block is thin: K = 576 runs as
+ * 3 × 192, not 256 + 256 + 64, whose last block pays the C load and store of
+ * a full one for a quarter of the work. */
+static int64_t k_block(int64_t K)
+{
+    int64_t blocks = (K + KC - 1) / KC;
+    return blocks > 0 ? (K + blocks - 1) / blocks : KC;
+}
+
 /* Largest operand (in floats) packed once and shared by the threads, and
  * the smallest product (in flops) for which that pays. */
 enum { SHARED_MAX_FLOATS = 1 << 22 };
@@ -278,7 +288,7 @@ static void sgemm_blocked(const gemm_job *j, int64_t i0, int64_t i1, int64_t j0,
     const kernel_desc *kd = &j->kd;
     int64_t nc_max = round_up(min64(j1 - j0, NC), kd->nr);
     int64_t mc_max = round_up(min64(i1 - i0, MC), kd->mr);
-    int64_t kc_max = min64(j->K, KC);
+    int64_t kb = k_block(j->K), kc_max = min64(j->K, kb);
     float *bp = scratch((size_t)(kc_max * (nc_max + mc_max)));
     if (!bp) { /* out of memory for packing: the oracle on this block */
         gemm_job sub = *j;
@@ -301,8 +311,8 @@ static void sgemm_blocked(const gemm_job *j, int64_t i0, int64_t i1, int64_t j0,
     float *ap = bp + kc_max * nc_max;
     for (int64_t jc = j0; jc < j1; jc += NC) {
         int64_t nc = min64(j1 - jc, NC);
-        for (int64_t pc = 0; pc < j->K; pc += KC) {
-            int64_t kc = min64(j->K - pc, KC);
+        for (int64_t pc = 0; pc < j->K; pc += kb) {
+            int64_t kc = min64(j->K - pc, kb);
             bool accumulate = pc > 0 || !j->overwrite;
             const float *bs0 = bp, *as0 = ap;
             if (j->shared && j->by_rows)
@@ -372,9 +382,9 @@ static void sgemm_direct(const gemm_job *j, int64_t i0, int64_t i1, int64_t j0, 
 {
 #if defined(__x86_64__)
     const float *A = j->at->data, *B = j->b->data;
-    int64_t lda = j->at->ld, ldb = j->b->ld, mr_max = j->kd.mr, nr_max = j->kd.nr;
-    for (int64_t pc = 0; pc < j->K; pc += KC) {
-        int64_t kc = min64(j->K - pc, KC);
+    int64_t lda = j->at->ld, ldb = j->b->ld, mr_max = j->kd.mr, nr_max = j->kd.nr, kb = k_block(j->K);
+    for (int64_t pc = 0; pc < j->K; pc += kb) {
+        int64_t kc = min64(j->K - pc, kb);
         bool accumulate = pc > 0 || !j->overwrite;
         for (int64_t ir = i0; ir < i1; ir += mr_max) {
             int mr = (int)min64(i1 - ir, mr_max);
@@ -408,10 +418,10 @@ static void pack_shared(void *arg, int64_t begin, int64_t end, int tid)
     (void)tid;
     const gemm_job *j = arg;
     int64_t span = j->by_rows ? NC : MC, extent = j->by_rows ? j->N : j->M;
-    int64_t per_k = (extent + span - 1) / span;
+    int64_t per_k = (extent + span - 1) / span, kb = k_block(j->K);
     for (int64_t blk = begin; blk < end; blk++) {
-        int64_t pc = blk / per_k * KC, start = blk % per_k * span;
-        int64_t kc = min64(j->K - pc, KC), n = min64(extent - start, span);
+        int64_t pc = blk / per_k * kb, start = blk % per_k * span;
+        int64_t kc = min64(j->K - pc, kb), n = min64(extent - start, span);
         float *dst = (float *)j->shared + pc * j->pad + start * kc;
         if (j->by_rows)
             j->b->pack(j->b, start, n, pc, kc, j->kd.nr, dst);
@@ -480,7 +490,7 @@ static void run_packed(int impl, int64_t M, int64_t N, int64_t K, const vx_gemm_
     if (!job.direct && flops >= SHARED_MIN_FLOPS && K * job.pad <= SHARED_MAX_FLOATS &&
         (job.by_rows || !packed) && (job.shared = shared_panel((size_t)(K * job.pad)))) {
         int64_t span = job.by_rows ? NC : MC, extent = job.by_rows ? N : M;
-        int64_t blocks = (K + KC - 1) / KC * ((extent + span - 1) / span);
+        int64_t kb = k_block(K), blocks = (K + kb - 1) / kb * ((extent + span - 1) / span);
         vx_parallel_for(blocks, 1, pack_shared, &job);
     }
     vx_parallel_for(n, grain, gemm_slice, &job);
@@ -564,11 +574,12 @@ static void pack_from_packed(const vx_gemm_operand *op, int64_t j0, int64_t nc, 
 {
     const packed_view *v = op->view;
     const vx_gemm_packed *a = v->a;
+    int64_t kb = k_block(a->K);
     for (int64_t s = 0; s < round_up(nc, width); s++) {
         float *strip = dst + s / width * width * kc + s % width;
         int64_t i = v->row0 + j0 + s;
         for (int64_t k = 0; k < kc; k++) {
-            int64_t kk = p0 + k, pc = kk / KC * KC, depth = min64(a->K - pc, KC);
+            int64_t kk = p0 + k, pc = kk / kb * kb, depth = min64(a->K - pc, kb);
             strip[k * width] = s < nc ? a->data[pc * a->pad + i / a->mr * a->mr * depth +
                                                 (kk - pc) * a->mr + i % a->mr]
                                       : 0.0f;
@@ -596,10 +607,10 @@ void vx_gemm_pack(vx_gemm_packed *out, int64_t M, int64_t K, const vx_gemm_opera
 {
     int impl;
     kernel_desc kd = packing_kernel(&impl);
-    int64_t pad = round_up(M, kd.mr);
-    for (int64_t pc = 0; pc < K; pc += KC)
+    int64_t pad = round_up(M, kd.mr), kb = k_block(K);
+    for (int64_t pc = 0; pc < K; pc += kb)
         for (int64_t ic = 0; ic < M; ic += MC) {
-            int64_t kc = min64(K - pc, KC), mc = min64(M - ic, MC);
+            int64_t kc = min64(K - pc, kb), mc = min64(M - ic, MC);
             at->pack(at, ic, mc, pc, kc, kd.mr, buf + pc * pad + ic * kc);
         }
     *out = (vx_gemm_packed){impl, kd.mr, M, K, pad, M > 0 && K > 0 ? buf : NULL};
@@ -668,10 +679,11 @@ static void rows_slice(void *arg, int64_t j0, int64_t j1, int tid)
     const rows_job *j = arg;
     const vx_gemm_packed *a = j->a;
     enum { MR4 = 12, NR4 = 32 };
+    int64_t kb = k_block(a->K);
     for (int64_t jc = j0; jc < j1; jc += NC) {
         int64_t nc = min64(j1 - jc, NC);
-        for (int64_t pc = 0; pc < a->K; pc += KC) {
-            int64_t kc = min64(a->K - pc, KC);
+        for (int64_t pc = 0; pc < a->K; pc += kb) {
+            int64_t kc = min64(a->K - pc, kb);
             for (int64_t ic = 0; ic < a->M; ic += MC) {
                 int64_t mc = min64(a->M - ic, MC);
                 for (int64_t jr = 0; jr < nc; jr += NR4) {

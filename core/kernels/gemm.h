@@ -72,7 +72,8 @@ void vx_sgemm_operands(int64_t M, int64_t N, int64_t K, const vx_gemm_operand *a
  * Weights multiply many right operands; packing them once in the driver's
  * layout (for the micro-kernel of the version in use when packed) takes the
  * packing of A out of every product. Row r (a multiple of MR) of K-block p
- * starts at data + p·KC·pad + r·kc, kc being that block's depth. Products
+ * starts at data + p·kb·pad + r·kc, kb being the driver's block depth for K and
+ * kc that block's depth. Products
  * with a packed A give the same bits as vx_sgemm_operands with that version. */
 typedef struct vx_gemm_packed {
     int impl;           /* the lab version whose layout this is (2..5)     */

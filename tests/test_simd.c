@@ -69,11 +69,12 @@ typedef struct sweep {
 static const sweep sweeps[] = {
     {VX_VEXP, -104.0, 89.0, 1.0},    {VX_VLOG, 1e-45, 3.4e38, 1.5},
     {VX_VTANH, -12.0, 12.0, 2.5},    {VX_VSIGMOID, -104.0, 30.0, 2.5},
-    {VX_VERF, -6.0, 6.0, 2.0},       {VX_VGELU, -14.0, 12.0, 6.5},
+    {VX_VERF, -6.0, 6.0, 2.0},       {VX_VGELU, -14.0, 12.0, 4.5},
 };
 enum { N_SWEEPS = sizeof sweeps / sizeof *sweeps, SWEEP_POINTS = 1 << 20 };
 
-/* Loop index: sweep × SIMD version (2, 3). */
+/* Loop index: sweep × SIMD version (2, 3). Version 3 must also give the
+ * same bits as version 2 (one algorithm, vmath_simd.h). */
 START_TEST(vmath_activations_stay_within_their_ulp_bounds)
 {
     const sweep *s = &sweeps[_i / 2];
@@ -98,6 +99,15 @@ START_TEST(vmath_activations_stay_within_their_ulp_bounds)
     }
     ck_assert_msg(worst <= s->bound, "%s (version %d): %.2f ulp at x = %.9g, bound %.1f",
                   vx_vfunc_name(s->f), impl, worst, at, s->bound);
+    if (impl == 3 && vx_vmath_impl_supported(2)) {
+        float *y2 = malloc(sizeof(float) * SWEEP_POINTS);
+        vx_vunary_impl(2, s->f, x, y2, SWEEP_POINTS, 0, 0);
+        for (int64_t i = 0; i < SWEEP_POINTS; i++)
+            ck_assert_msg(memcmp(&y[i], &y2[i], sizeof(float)) == 0,
+                          "%s(%.9g): version 3 gives %.9g, version 2 %.9g", vx_vfunc_name(s->f),
+                          x[i], y[i], y2[i]);
+        free(y2);
+    }
     free(x);
     free(y);
 }
@@ -115,6 +125,8 @@ START_TEST(vmath_special_values_follow_the_stated_rules)
         {VX_VSIGMOID, inf, 1},      {VX_VSIGMOID, -inf, 0},    {VX_VSIGMOID, 0, 0.5f},
         {VX_VERF, inf, 1},          {VX_VERF, -inf, -1},       {VX_VERF, 0, 0},
         {VX_VGELU, inf, inf},       {VX_VGELU, -inf, -0.0f},   {VX_VGELU, 0, 0},
+        {VX_VGELU, -0.0f, -0.0f},   {VX_VGELU, 15.5f, 15.5f},  {VX_VGELU, -15.5f, -0.0f},
+        {VX_VGELU, 1e30f, 1e30f},   {VX_VGELU, -1e30f, -0.0f}, {VX_VGELU, 6.0f, 6.0f},
         {VX_VRELU, nan, 0},         {VX_VRELU, -0.0f, 0},
     };
     for (int impl = 2; impl <= 3; impl++) {
@@ -262,8 +274,8 @@ START_TEST(vmath_softmax_and_layer_norm_match_reference)
                 ck_assert_msg(fabsf(got[i] - ref[i]) <= 1e-6f + 1e-5f * ref[i],
                               "softmax n=%lld inner=%lld [%lld]: %g vs %g", (long long)n,
                               (long long)inner, (long long)i, got[i], ref[i]);
-            vx_vlayer_norm_impl(1, x, ref, n, inner, g, b, 1e-5f, sref);
-            vx_vlayer_norm_impl(impl, x, got, n, inner, g, b, 1e-5f, sgot);
+            vx_vlayer_norm_impl(1, x, ref, n, inner, inner, g, b, 1e-5f, sref);
+            vx_vlayer_norm_impl(impl, x, got, n, inner, inner, g, b, 1e-5f, sgot);
             for (int64_t i = 0; i < total; i++)
                 ck_assert_msg(fabsf(got[i] - ref[i]) <= 2e-5f * (1 + fabsf(ref[i])),
                               "layer_norm n=%lld inner=%lld [%lld]: %g vs %g", (long long)n,
@@ -280,6 +292,32 @@ START_TEST(vmath_softmax_and_layer_norm_match_reference)
         free(sref);
         free(sgot);
     }
+}
+END_TEST
+
+/* Layer norm of x [n, 150] column range by column range (0, 1, 37, 64 and
+ * 48 columns, the one-column range on the strided path) gives the same bits
+ * as one call over all 150, in every version. */
+START_TEST(vmath_layer_norm_column_ranges_give_the_same_bits)
+{
+    enum { N = 23, INNER = 150 };
+    const int64_t cuts[] = {0, 0, 1, 38, 102, INNER};
+    float *x = random_floats(29, N * INNER, -5, 5), *g = random_floats(17, N, 0.5f, 1.5f),
+          *b = random_floats(19, N, -1, 1);
+    float whole[N * INNER], parts[N * INNER], swhole[2 * INNER], sparts[2 * INNER];
+    for (int impl = 1; impl <= 3; impl++) {
+        if (!vx_vmath_impl_supported(impl))
+            continue;
+        vx_vlayer_norm_impl(impl, x, whole, N, INNER, INNER, g, b, 1e-5f, swhole);
+        for (size_t r = 0; r + 1 < sizeof cuts / sizeof *cuts; r++)
+            vx_vlayer_norm_impl(impl, x + cuts[r], parts + cuts[r], N, INNER, cuts[r + 1] - cuts[r],
+                                g, b, 1e-5f, sparts + 2 * cuts[r]);
+        ck_assert_msg(memcmp(whole, parts, sizeof whole) == 0, "version %d: y differs", impl);
+        ck_assert_msg(memcmp(swhole, sparts, sizeof swhole) == 0, "version %d: stats differ", impl);
+    }
+    free(x);
+    free(g);
+    free(b);
 }
 END_TEST
 
@@ -358,6 +396,7 @@ static const op_case op_cases[] = {
     {"softmax middle dim", op_softmax_mid, 1, {{3, 5, 67}}, {3}, false},
     {"layer_norm", op_ln, 1, {{3, 5, 67}}, {3}, false},
     {"layer_norm_channels", op_ln_channels, 1, {{3, 5, 67}}, {3}, false},
+    {"layer_norm_channels, T in column ranges", op_ln_channels, 1, {{2, 5, 600}}, {3}, false},
 };
 enum { N_OP_CASES = sizeof op_cases / sizeof *op_cases };
 
@@ -522,6 +561,39 @@ START_TEST(conv_lab_versions_are_named)
 }
 END_TEST
 
+/* layer_norm_channels on [B, C, T] with T split across threads (T = 1000
+ * and 2 batches: ranges of 256 columns and a short last one), and layer_norm
+ * over the last dim: the same bits for 1, 2 and 3 threads. */
+START_TEST(layer_norm_is_bit_identical_for_any_thread_count)
+{
+    const int64_t shapes[][3] = {{1, 192, 1000}, {2, 37, 1000}, {1, 300, 192}};
+    for (int k = 0; k < 3; k++) {
+        float *y[3] = {NULL, NULL, NULL};
+        int64_t n = shapes[k][0] * shapes[k][1] * shapes[k][2];
+        for (int threads = 1; threads <= 3; threads++) {
+            vx_ctx *ctx = test_ctx();
+            vx_tensor *x = vx_new(ctx, VX_F32, 3, shapes[k]);
+            vx_rng r;
+            vx_rng_init(&r, 37);
+            vx_rng_uniform(&r, x->data, (size_t)n, -3, 3);
+            vx_threads_set(threads);
+            vx_tensor *out = k < 2 ? vx_layer_norm_channels(ctx, x, NULL, NULL, 1e-5f)
+                                   : vx_layer_norm(ctx, x, NULL, NULL, 1e-5f);
+            vx_threads_set(0);
+            ck_assert_msg(out != NULL, "%s", vx_last_error());
+            y[threads - 1] = malloc(sizeof(float) * (size_t)n);
+            vx_copy_to_f32(out, y[threads - 1]);
+            vx_ctx_free(ctx);
+        }
+        for (int t = 1; t < 3; t++)
+            ck_assert_msg(memcmp(y[0], y[t], sizeof(float) * (size_t)n) == 0,
+                          "shape %d: %d threads differ from 1", k, t + 1);
+        for (int t = 0; t < 3; t++)
+            free(y[t]);
+    }
+}
+END_TEST
+
 /* Elementwise results over the thread pool: same bits for 1 and 2 threads. */
 START_TEST(vmath_threaded_arrays_are_bit_identical)
 {
@@ -552,6 +624,8 @@ Suite *suite_simd(void)
     tcase_add_loop_test(tc, vmath_reductions_match_reference, 0, N_TAILS);
     tcase_add_loop_test(tc, vmath_softmax_and_layer_norm_match_reference, 0, N_TAILS);
     tcase_add_test(tc, vmath_softmax_propagates_nan_and_inf_like_the_reference);
+    tcase_add_test(tc, vmath_layer_norm_column_ranges_give_the_same_bits);
+    tcase_add_test(tc, layer_norm_is_bit_identical_for_any_thread_count);
     tcase_add_test(tc, vmath_threaded_arrays_are_bit_identical);
     tcase_add_loop_test(tc, elementwise_and_norm_fast_paths_match_reference_mode, 0, N_OP_CASES);
     suite_add_tcase(s, tc);

@@ -99,8 +99,9 @@ static float ref_binary(vx_vbinop op, float a, float b)
     }
 }
 
-/* Softmax and layer norm of column i of x [n, inner], statistics in double
- * (the same arithmetic as core/ops/norm.c's reference). */
+/* Softmax of column i of x [n, inner] and layer norm of column i < cols of
+ * rows `stride` apart, statistics in double (the same arithmetic as
+ * core/ops/norm.c's reference). */
 static void ref_softmax(const float *x, float *y, int64_t n, int64_t inner)
 {
     for (int64_t i = 0; i < inner; i++) {
@@ -117,21 +118,21 @@ static void ref_softmax(const float *x, float *y, int64_t n, int64_t inner)
     }
 }
 
-static void ref_layer_norm(const float *x, float *y, int64_t n, int64_t inner,
+static void ref_layer_norm(const float *x, float *y, int64_t n, int64_t stride, int64_t cols,
                            const float *gamma, const float *beta, float eps, float *stats)
 {
-    for (int64_t i = 0; i < inner; i++) {
+    for (int64_t i = 0; i < cols; i++) {
         double mu = 0, var = 0;
         for (int64_t j = 0; j < n; j++)
-            mu += x[j * inner + i];
+            mu += x[j * stride + i];
         mu /= (double)n;
         for (int64_t j = 0; j < n; j++)
-            var += (x[j * inner + i] - mu) * (x[j * inner + i] - mu);
+            var += (x[j * stride + i] - mu) * (x[j * stride + i] - mu);
         var /= (double)n;
         double rstd = 1.0 / sqrt(var + (double)eps);
         for (int64_t j = 0; j < n; j++) {
-            double v = (x[j * inner + i] - mu) * rstd;
-            y[j * inner + i] = (float)(v * (gamma ? gamma[j] : 1.0f) + (beta ? beta[j] : 0.0f));
+            double v = (x[j * stride + i] - mu) * rstd;
+            y[j * stride + i] = (float)(v * (gamma ? gamma[j] : 1.0f) + (beta ? beta[j] : 0.0f));
         }
         stats[2 * i] = (float)mu;
         stats[2 * i + 1] = (float)rstd;
@@ -225,18 +226,19 @@ void vx_vsoftmax_impl(int impl, const float *x, float *y, int64_t n, int64_t inn
     }
 }
 
-void vx_vlayer_norm_impl(int impl, const float *x, float *y, int64_t n, int64_t inner,
-                         const float *gamma, const float *beta, float eps, float *stats)
+void vx_vlayer_norm_impl(int impl, const float *x, float *y, int64_t n, int64_t stride,
+                         int64_t cols, const float *gamma, const float *beta, float eps,
+                         float *stats)
 {
     switch (resolve(impl)) {
 #if defined(__x86_64__)
-    case 3: vx_vlayer_norm_avx512(x, y, n, inner, gamma, beta, eps, stats); return;
-    case 2: vx_vlayer_norm_avx2(x, y, n, inner, gamma, beta, eps, stats); return;
+    case 3: vx_vlayer_norm_avx512(x, y, n, stride, cols, gamma, beta, eps, stats); return;
+    case 2: vx_vlayer_norm_avx2(x, y, n, stride, cols, gamma, beta, eps, stats); return;
 #endif
 #if defined(__aarch64__)
-    case 4: vx_vlayer_norm_neon(x, y, n, inner, gamma, beta, eps, stats); return;
+    case 4: vx_vlayer_norm_neon(x, y, n, stride, cols, gamma, beta, eps, stats); return;
 #endif
-    default: ref_layer_norm(x, y, n, inner, gamma, beta, eps, stats);
+    default: ref_layer_norm(x, y, n, stride, cols, gamma, beta, eps, stats);
     }
 }
 
@@ -284,8 +286,8 @@ void vx_vsoftmax(const float *x, float *y, int64_t n, int64_t inner)
     vx_vsoftmax_impl(0, x, y, n, inner);
 }
 
-void vx_vlayer_norm(const float *x, float *y, int64_t n, int64_t inner, const float *gamma,
-                    const float *beta, float eps, float *stats)
+void vx_vlayer_norm(const float *x, float *y, int64_t n, int64_t stride, int64_t cols,
+                    const float *gamma, const float *beta, float eps, float *stats)
 {
-    vx_vlayer_norm_impl(0, x, y, n, inner, gamma, beta, eps, stats);
+    vx_vlayer_norm_impl(0, x, y, n, stride, cols, gamma, beta, eps, stats);
 }

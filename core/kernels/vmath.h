@@ -11,21 +11,24 @@
  *   4  NEON, 4 lanes (aarch64 builds only)
  *   0  auto: the best version this CPU supports
  * Versions 2–4 run one algorithm (vmath_simd.h) on different vectors:
- *   exp      Cody–Waite reduction, Taylor degree 7, 2^n applied in two halves
+ *   exp      Cody–Waite reduction, Taylor degree 7, 2^n applied last (one rounding)
  *   log      exponent split, 2·atanh series on the mantissa (division residual kept)
  *   tanh     expm1(2|x|) / (expm1(2|x|) + 2), sign restored
  *   sigmoid  1/(1 + e) for x ≥ 0, e/(1 + e) for x < 0, e = exp(−|x|)
  *   erf      Taylor series for |x| < 0.75; 1 − erfc(|x|) above
- *   gelu     x·Φ(x) with Φ from the erf series near 0 and from erfc
- *            (exp(−x²/2) with x² split exactly) elsewhere, so the negative
- *            tail keeps its relative accuracy
+ *   gelu     one branch: m = |x|·Φ(−|x|) = at·h·e^{−x²/2}, at = |x|/(1 + 0.375|x|),
+ *            h a degree-9 fit (tests/ref/fit_gelu.py), e^{−x²/2} with x² taken
+ *            exactly inside the reduction and 2^n applied last; gelu = −m for
+ *            x < 0, x − m for x > 0, so the negative tail keeps its relative accuracy
  *   erfc     exp(−z²)·t·h(u), t = 1/(1 + z/2), h a degree-12 fit (tests/ref/fit_erfc.py)
  * Accuracy against double-precision libm over a dense sweep of 2^20 points
  * (tests/test_simd.c asserts these bounds; the measured maxima in brackets):
  * exp ≤ 1 ulp (0.92), log ≤ 1.5 (1.46), erf ≤ 2 (1.64), tanh ≤ 2.5 (2.08),
- * sigmoid ≤ 2.5 (2.29), gelu ≤ 6.5 (5.99: worst in the negative tail near x = −2.5, where
- * erfc's argument and reciprocal each add about an ulp; the reference,
- * 0.5·x·(1 + erff(x/√2)), has no correct digit below x ≈ −5). relu,
+ * sigmoid ≤ 2.5 (2.29), gelu ≤ 4.5 (3.60; 4.03 over every third float of
+ * [−14, 12], near |x| = 0.07–0.35, where the roundings of 1 + 0.375|x| and of
+ * the division pass straight into m; the reference, 0.5·x·(1 + erff(x/√2)),
+ * has no correct digit below x ≈ −5). Versions 2 and 3 give the same bits
+ * (tested; 4 runs the same operations). relu,
  * leaky_relu, scale, add_scalar, abs, square, sqrt, clamp and the binary ops
  * are exact: the same bits as the reference.
  * Special values: NaN in → NaN out for every function (relu and the
@@ -33,7 +36,9 @@
  * exp(−inf) = 0, exp overflows to +inf above 88.72; log(0) = −inf,
  * log(x < 0) = NaN, log(+inf) = +inf, subnormals are scaled exactly;
  * tanh(±inf) = ±1, sigmoid(+inf) = 1, sigmoid(−inf) = 0, erf(±inf) = ±1,
- * gelu(+inf) = +inf, gelu(−inf) = −0 (the limit; the reference gives NaN).
+ * gelu(+inf) = +inf, gelu(−inf) = −0 (the limit; the reference gives NaN),
+ * gelu(±0) = ±0, gelu(x) = x above x = 5.35 and −0 below x = −14.36
+ * (subnormal results from x ≈ −13.15 down, rounded once).
  *
  * Reductions use a fixed summation order for a given n and version, so a
  * result never depends on the thread count. vx_vmax ignores NaNs as fmaxf
@@ -86,13 +91,19 @@ float vx_vmax_impl(int impl, const float *x, int64_t n);
 void vx_vsoftmax(const float *x, float *y, int64_t n, int64_t inner);
 void vx_vsoftmax_impl(int impl, const float *x, float *y, int64_t n, int64_t inner);
 
-/* Layer norm of x [n, inner] over n for every column i: μ, biased variance,
- * rstd = 1/√(var + eps), y = (x − μ)·rstd·gamma + beta (gamma/beta [n] or
- * NULL). stats[2i] = μ and stats[2i + 1] = rstd of column i. */
-void vx_vlayer_norm(const float *x, float *y, int64_t n, int64_t inner, const float *gamma,
-                    const float *beta, float eps, float *stats);
-void vx_vlayer_norm_impl(int impl, const float *x, float *y, int64_t n, int64_t inner,
-                         const float *gamma, const float *beta, float eps, float *stats);
+/* Layer norm over n rows, `stride` floats apart, of each of the `cols`
+ * adjacent columns starting at x (stride = 1: one contiguous row, cols = 1;
+ * else cols ≤ stride, e.g. columns [c0, c0 + cols) of x [n, stride] from
+ * x + c0): μ, biased variance, rstd = 1/√(var + eps),
+ * y = (x − μ)·rstd·gamma + beta (gamma/beta [n] or NULL), y laid out as x.
+ * stats[2i] = μ and stats[2i + 1] = rstd of column i < cols. A column's
+ * result does not depend on the other columns of the call, so splitting the
+ * columns of a matrix into any ranges gives the same bits. */
+void vx_vlayer_norm(const float *x, float *y, int64_t n, int64_t stride, int64_t cols,
+                    const float *gamma, const float *beta, float eps, float *stats);
+void vx_vlayer_norm_impl(int impl, const float *x, float *y, int64_t n, int64_t stride,
+                         int64_t cols, const float *gamma, const float *beta, float eps,
+                         float *stats);
 
 /* --- per-ISA entry points (vmath_avx2.c, vmath_avx512.c, vmath_neon.c) ------ */
 #define VX_VMATH_DECLARE(SUFFIX)                                                                \
@@ -103,8 +114,9 @@ void vx_vlayer_norm_impl(int impl, const float *x, float *y, int64_t n, int64_t 
     float vx_vsum_##SUFFIX(const float *x, int64_t n);                                          \
     float vx_vmax_##SUFFIX(const float *x, int64_t n);                                          \
     void vx_vsoftmax_##SUFFIX(const float *x, float *y, int64_t n, int64_t inner);              \
-    void vx_vlayer_norm_##SUFFIX(const float *x, float *y, int64_t n, int64_t inner,            \
-                                 const float *gamma, const float *beta, float eps, float *stats);
+    void vx_vlayer_norm_##SUFFIX(const float *x, float *y, int64_t n, int64_t stride,           \
+                                 int64_t cols, const float *gamma, const float *beta, float eps, \
+                                 float *stats);
 VX_VMATH_DECLARE(avx2)
 VX_VMATH_DECLARE(avx512)
 VX_VMATH_DECLARE(neon)

@@ -38,7 +38,6 @@ static inline VI v_andi(VI a, VI b) { return _mm512_and_si512(a, b); }
 static inline VI v_ori(VI a, VI b) { return _mm512_or_si512(a, b); }
 static inline VI v_seti(int a) { return _mm512_set1_epi32(a); }
 static inline VI v_slli23(VI a) { return _mm512_slli_epi32(a, 23); }
-static inline VI v_srai1(VI a) { return _mm512_srai_epi32(a, 1); }
 static inline VI v_srai23(VI a) { return _mm512_srai_epi32(a, 23); }
 static inline VF v_and(VF a, VF b) { return _mm512_and_ps(a, b); }
 static inline VF v_or(VF a, VF b) { return _mm512_or_ps(a, b); }
@@ -49,5 +48,7 @@ static inline VM v_nan(VF a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
 static inline VF v_sel(VM m, VF a, VF b) { return _mm512_mask_blend_ps(m, b, a); }
 static inline float v_hsum(VF a) { return _mm512_reduce_add_ps(a); }
 static inline float v_hmax(VF a) { return _mm512_reduce_max_ps(a); }
+#define V_HAVE_LDEXP 1
+static inline VF v_ldexp(VF p, VF n) { return _mm512_scalef_ps(p, n); } /* p·2^⌊n⌋, one rounding */
 
 #include "vmath_simd.h"

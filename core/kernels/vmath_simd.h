@@ -1,6 +1,6 @@
 /* vmath_simd.h — the vector algorithms of vmath.h, written once over a small
- * set of primitives. Included only by vmath_avx2.c and vmath_avx512.c, which
- * first define:
+ * set of primitives. Included only by vmath_avx2.c, vmath_avx512.c and
+ * vmath_neon.c, which first define:
  *   VF, VI, VM             float vector, int32 vector, lane mask
  *   VW                     lanes per vector
  *   VX_VNAME(name)         name of an exported entry point (name##_avx512)
@@ -10,22 +10,40 @@
  *   v_round                to nearest even, as a float
  *   v_int v_float_of       round to int32 / int32 to float
  *   v_as_int v_as_float    bit casts
- *   v_addi v_subi v_andi v_ori v_seti v_slli23 v_srai1 v_srai23
+ *   v_addi v_subi v_andi v_ori v_seti v_slli23 v_srai23
+ *   v_srai1                (only where V_HAVE_LDEXP is not defined)
  *   v_and v_or             bitwise on floats
  *   v_lt v_gt v_eq v_nan   lane masks (v_nan: unordered with itself)
  *   v_sel(m, a, b)         m ? a : b per lane
  *   v_hsum v_hmax          horizontal sum / max of the lanes
+ * and, optionally, V_HAVE_LDEXP with v_ldexp(p, n) = p·2^n (below: the
+ * portable version).
  * Every function here is static inline and works on whole vectors; tails go
  * through v_load_part/v_store_part. */
+
+/* p·2^n for integral n, |n| ≤ 250, rounded once (into the subnormals, or to
+ * inf): ISA files with a scaling instruction define V_HAVE_LDEXP and their own
+ * v_ldexp. This portable one applies 2^⌊n/2⌋ and then 2^(n − ⌊n/2⌋), which
+ * gives the same bits wherever p·2^⌊n/2⌋ is normal (then exact): for every
+ * caller here, whose n ≥ −170 and whose |p| ≥ 2^−5 where n ≠ 0. */
+#ifndef V_HAVE_LDEXP
+static inline VF v_ldexp(VF p, VF n)
+{
+    VI ni = v_int(n), n1 = v_srai1(ni), n2 = v_subi(ni, n1);
+    VF s1 = v_as_float(v_slli23(v_addi(n1, v_seti(127))));
+    VF s2 = v_as_float(v_slli23(v_addi(n2, v_seti(127))));
+    return v_mul(v_mul(p, s1), s2);
+}
+#endif
 
 /* --- exp ------------------------------------------------------------------ */
 
 /* ref: W. J. Cody, W. Waite, "Software Manual for the Elementary Functions"
  * (1980): exp(x) = 2^n·e^r with n = round(x/ln 2) and r = x − n·ln 2 taken in
  * two parts (ln2_hi has few bits, so n·ln2_hi is exact); |r| ≤ ln 2/2, where
- * the Taylor series of e^r to r^7/7! errs by < 2^−27. 2^n is applied as
- * 2^⌊n/2⌋·2^(n−⌊n/2⌋) so that n from −150 to 128 needs no special case:
- * results below FLT_MIN round once, into the subnormals. */
+ * the Taylor series of e^r to r^7/7! errs by < 2^−27. 2^n is applied by
+ * v_ldexp, so that n from −150 to 128 needs no special case: results below
+ * FLT_MIN round once, into the subnormals. */
 static inline VF v_exp(VF x)
 {
     x = v_min(v_set(88.8f), x); /* operand order keeps NaN */
@@ -41,10 +59,7 @@ static inline VF v_exp(VF x)
     p = v_fma(p, r, v_set(0.5f));
     p = v_fma(p, r, v_set(1.0f));
     p = v_fma(p, r, v_set(1.0f));
-    VI ni = v_int(n), n1 = v_srai1(ni), n2 = v_subi(ni, n1);
-    VF s1 = v_as_float(v_slli23(v_addi(n1, v_seti(127))));
-    VF s2 = v_as_float(v_slli23(v_addi(n2, v_seti(127))));
-    return v_mul(v_mul(p, s1), s2);
+    return v_ldexp(p, n);
 }
 
 /* e^y − 1 for 0 ≤ y ≤ 20 without cancellation near 0: with y = n·ln 2 + r,
@@ -155,7 +170,6 @@ static inline VF v_erfcx(VF z)
 {
     VF d = v_fma(z, v_set(0.5f), v_set(1.0f));
     VF t = v_div(v_set(1.0f), d);
-    t = v_fma(t, v_fnma(t, d, v_set(1.0f)), t); /* one Newton step: t = 1/d to ½ ulp */
     VF u = v_fma(t, v_set(3.125f), v_set(-1.5f));
     VF h = v_set(-6.2298426e-08f);
     h = v_fma(h, u, v_set(-1.9389581e-08f));
@@ -190,23 +204,46 @@ static inline VF v_erf(VF x)
     return v_sel(v_lt(a, v_set(0.75f)), v_erf_series(x), tail);
 }
 
-/* gelu(x) = x·Φ(x), Φ(x) = ½(1 + erf(x/√2)) = ½·erfc(−x/√2):
- *   |x/√2| < 0.5: x·(½ + ½·erf(x/√2))
- *   otherwise, c = ½·erfc(|x|/√2) = ½·e^{−x²/2}·erfcx(|x|/√2):
- *     x > 0: x − x·c        x < 0: x·c
- * |x| > 15: x for x > 0, −0 for x < 0 (c underflows). */
+/* gelu(x) = x·Φ(x), one branch for every x. With a = min(|x|, 15),
+ *   m = a·Φ(−a) = at·h(u)·e^{−a²/2},   at = a/(1 + 0.375a),   u = 1 − 0.75·at
+ * (Φ(−a)·e^{a²/2} = t·h(u) with t = 1/(1 + 0.375a) = 1 − 0.375·at, h of degree 9,
+ * relative error ≈ 2^−24 over a in [0, 15]: tests/ref/fit_gelu.py), and
+ *   gelu(x) = −m for x < 0, x − m for x > 0 (m ≤ x/2: no cancellation),
+ * computed as max(x, 0) − m with x's sign bit put back, so −0 and the
+ * underflowed negative tail give −0.
+ * e^{−a²/2} = 2^n·e^r with r = −a²/2 − n·ln 2 formed by one FMA from the exact
+ * −a/2 (the rounding of a² never reaches the result), e^r = 1 + r + r²·q(r)
+ * (fit_gelu.py), and 2^n applied last by v_ldexp: a subnormal result is
+ * rounded once. |x| > 15: m underflows to 0, giving x for x > 0 and −0 for
+ * x < 0. NaN propagates (v_min and v_max keep their second operand). */
 static inline VF v_gelu(VF x)
 {
+    VF sign = v_and(x, v_set(-0.0f));
     VF a = v_min(v_set(15.0f), v_abs(x));
-    VF z = v_mul(a, v_set(7.0710677e-01f));
-    /* x·c, multiplied so that no intermediate goes subnormal before the result */
-    VF xc = v_mul(v_mul(v_mul(x, v_set(0.5f)), v_erfcx(v_max(v_set(0.5f), z))),
-                  v_exp_neg_sq(a, v_set(0.5f)));
-    VF tail = v_sel(v_gt(x, v_set(0.0f)), v_sub(x, xc), xc);
-    VF near = v_mul(x, v_fma(v_set(0.5f), v_erf_series(v_mul(x, v_set(7.0710677e-01f))), v_set(0.5f)));
-    VF y = v_sel(v_lt(z, v_set(0.5f)), near, tail);
-    VM huge = v_gt(v_abs(x), v_set(15.0f));
-    return v_sel(huge, v_sel(v_gt(x, v_set(0.0f)), x, v_set(-0.0f)), y);
+    VF at = v_div(a, v_fma(a, v_set(0.375f), v_set(1.0f)));
+    VF u = v_fnma(at, v_set(0.75f), v_set(1.0f));
+    VF h = v_set(4.013543e-05f);
+    h = v_fma(h, u, v_set(-1.5508193e-04f));
+    h = v_fma(h, u, v_set(-2.36137e-05f));
+    h = v_fma(h, u, v_set(1.00458e-03f));
+    h = v_fma(h, u, v_set(-6.0942525e-04f));
+    h = v_fma(h, u, v_set(-6.4116297e-03f));
+    h = v_fma(h, u, v_set(2.7419718e-03f));
+    h = v_fma(h, u, v_set(6.2176693e-02f));
+    h = v_fma(h, u, v_set(1.7305408e-01f));
+    h = v_fma(h, u, v_set(2.6818228e-01f));
+    VF neg_half_a = v_mul(a, v_set(-0.5f));
+    VF n = v_round(v_mul(v_mul(neg_half_a, a), v_set(1.442695e+00f)));
+    VF r = v_fma(neg_half_a, a, v_mul(n, v_set(-0.693359375f))); /* n·ln2_hi exact */
+    r = v_fnma(n, v_set(-2.1219444e-04f), r);                     /* − n·ln2_lo     */
+    VF q = v_set(1.3814429e-03f);
+    q = v_fma(q, r, v_set(8.368798e-03f));
+    q = v_fma(q, r, v_set(4.1668396e-02f));
+    q = v_fma(q, r, v_set(1.666652e-01f));
+    q = v_fma(q, r, v_set(4.9999994e-01f));
+    VF e = v_fma(v_fma(q, r, v_set(1.0f)), r, v_set(1.0f)); /* e^r */
+    VF m = v_ldexp(v_mul(v_mul(at, h), e), n);
+    return v_or(v_sub(v_max(v_set(0.0f), x), m), sign);
 }
 
 /* --- dispatch over a whole array -------------------------------------------- */
@@ -407,11 +444,11 @@ void VX_VNAME(vx_vsoftmax)(const float *x, float *y, int64_t n, int64_t inner)
     }
 }
 
-void VX_VNAME(vx_vlayer_norm)(const float *x, float *y, int64_t n, int64_t inner,
+void VX_VNAME(vx_vlayer_norm)(const float *x, float *y, int64_t n, int64_t stride, int64_t cols,
                               const float *gamma, const float *beta, float eps, float *stats)
 {
     VF inv_n = v_set(1.0f / (float)n), veps = v_set(eps);
-    if (inner == 1) {
+    if (stride == 1) { /* one contiguous row */
         float mu = VX_VNAME(vx_vsum)(x, n) / (float)n;
         VF vmu = v_set(mu), acc = v_set(0.0f);
         int64_t i = 0;
@@ -437,20 +474,20 @@ void VX_VNAME(vx_vlayer_norm)(const float *x, float *y, int64_t n, int64_t inner
         stats[1] = rstd;
         return;
     }
-    for (int64_t c = 0; c < inner; c += COLS * VW) { /* COLS vectors of columns per pass */
+    for (int64_t c = 0; c < cols; c += COLS * VW) { /* COLS vectors of columns per pass */
         int lanes[COLS];
-        v_col_lanes(inner - c, lanes);
+        v_col_lanes(cols - c, lanes);
         VF mu[COLS], var[COLS], rstd[COLS];
         for (int v = 0; v < COLS; v++)
             mu[v] = var[v] = v_set(0.0f);
         for (int64_t j = 0; j < n; j++)
             for (int v = 0; v < COLS; v++)
-                mu[v] = v_add(mu[v], v_col(x + j * inner + c + v * VW, lanes[v]));
+                mu[v] = v_add(mu[v], v_col(x + j * stride + c + v * VW, lanes[v]));
         for (int v = 0; v < COLS; v++)
             mu[v] = v_mul(mu[v], inv_n);
         for (int64_t j = 0; j < n; j++)
             for (int v = 0; v < COLS; v++) {
-                VF d = v_sub(v_col(x + j * inner + c + v * VW, lanes[v]), mu[v]);
+                VF d = v_sub(v_col(x + j * stride + c + v * VW, lanes[v]), mu[v]);
                 var[v] = v_fma(d, d, var[v]);
             }
         for (int v = 0; v < COLS; v++)
@@ -458,8 +495,8 @@ void VX_VNAME(vx_vlayer_norm)(const float *x, float *y, int64_t n, int64_t inner
         for (int64_t j = 0; j < n; j++) {
             VF g = v_set(gamma ? gamma[j] : 1.0f), b = v_set(beta ? beta[j] : 0.0f);
             for (int v = 0; v < COLS; v++) {
-                VF t = v_mul(v_sub(v_col(x + j * inner + c + v * VW, lanes[v]), mu[v]), rstd[v]);
-                v_col_store(y + j * inner + c + v * VW, v_fma(t, g, b), lanes[v]);
+                VF t = v_mul(v_sub(v_col(x + j * stride + c + v * VW, lanes[v]), mu[v]), rstd[v]);
+                v_col_store(y + j * stride + c + v * VW, v_fma(t, g, b), lanes[v]);
             }
         }
         for (int v = 0; v < COLS; v++) {

@@ -12,14 +12,20 @@
 #include "../threads.h"
 #include "op_util.h"
 
-/* Blocks [outer, n, inner] handed to the vector kernels of vmath.h, split
- * across the thread pool by outer index (each block is independent). */
+/* Blocks [outer, n, inner] handed to the vector kernels of vmath.h across the
+ * thread pool. A work item is one outer index and, for layer norm, a range of
+ * up to LN_COLS columns (softmax: all inner columns), so layer_norm_channels
+ * on [1, C, T] uses every thread. Each column's result is independent of the
+ * range it is computed in: the same bits for any thread count. */
+enum { LN_COLS = 256 }; /* a multiple of every version's columns per pass (4 vectors) */
+
 typedef struct norm_job {
     axis_split s;
     const float *x, *gamma, *beta;
     float *y, *stats;
     float eps;
     bool softmax;
+    int64_t ranges; /* work items per outer index (set by norm_blocks) */
 } norm_job;
 
 static void norm_range(void *arg, int64_t begin, int64_t end, int tid)
@@ -27,19 +33,23 @@ static void norm_range(void *arg, int64_t begin, int64_t end, int tid)
     (void)tid;
     const norm_job *j = arg;
     int64_t block = j->s.n * j->s.inner;
-    for (int64_t o = begin; o < end; o++) {
-        if (j->softmax)
+    for (int64_t w = begin; w < end; w++) {
+        int64_t o = w / j->ranges, c0 = (w % j->ranges) * LN_COLS;
+        if (j->softmax) {
             vx_vsoftmax(j->x + o * block, j->y + o * block, j->s.n, j->s.inner);
-        else
-            vx_vlayer_norm(j->x + o * block, j->y + o * block, j->s.n, j->s.inner, j->gamma,
-                           j->beta, j->eps, j->stats + 2 * o * j->s.inner);
+        } else {
+            int64_t cols = j->s.inner - c0 < LN_COLS ? j->s.inner - c0 : LN_COLS;
+            vx_vlayer_norm(j->x + o * block + c0, j->y + o * block + c0, j->s.n, j->s.inner,
+                           cols, j->gamma, j->beta, j->eps, j->stats + 2 * (o * j->s.inner + c0));
+        }
     }
 }
 
-static void norm_blocks(const norm_job *j)
+static void norm_blocks(norm_job j)
 {
-    int64_t block = j->s.n * j->s.inner;
-    vx_parallel_for(j->s.outer, (1 << 15) / (block > 0 ? block : 1) + 1, norm_range, (void *)j);
+    j.ranges = j.softmax ? 1 : (j.s.inner + LN_COLS - 1) / LN_COLS;
+    int64_t item = j.s.n * (j.softmax || j.s.inner < LN_COLS ? j.s.inner : LN_COLS);
+    vx_parallel_for(j.s.outer * j.ranges, (1 << 15) / (item > 0 ? item : 1) + 1, norm_range, &j);
 }
 
 /* Gradient buffer of input t into *g (NULL when t is absent or takes no
@@ -169,7 +179,7 @@ static vx_tensor *layer_norm_over(vx_ctx *ctx, vx_op_id op, vx_tensor *x, int ax
     if (vx_reference(ctx))
         layer_norm_forward_ref(s, px, pg, pb, eps, py, pstat);
     else /* vector kernels: statistics in float, not double */
-        norm_blocks(&(norm_job){s, px, pg, pb, py, pstat, eps, false});
+        norm_blocks((norm_job){s, px, pg, pb, py, pstat, eps, false, 0});
     if (vx_needs_grad(ctx, 3, in)) {
         vx_node *node = vx_record(ctx, op, out, 3, in, layer_norm_backward);
         VX_RETURN_IF_NULL(node);
@@ -272,7 +282,7 @@ vx_tensor *vx_softmax(vx_ctx *ctx, vx_tensor *x, int axis)
     if (vx_reference(ctx))
         softmax_forward_ref(s, px, py);
     else
-        norm_blocks(&(norm_job){s, px, NULL, NULL, py, NULL, 0, true});
+        norm_blocks((norm_job){s, px, NULL, NULL, py, NULL, 0, true, 0});
     if (vx_needs_grad(ctx, 1, &x)) {
         vx_node *node = vx_record(ctx, VX_OP_SOFTMAX, out, 1, &x, softmax_backward);
         VX_RETURN_IF_NULL(node);

@@ -130,6 +130,41 @@ static void assert_rel_close(double got, double want, double rel, const char *wh
                   what, got, want);
 }
 
+/* The fixture's log-mel case: inputs a [ta, m] and b [tb, m] (malloc'd). */
+typedef struct logmel_pair {
+    vx_json *fixture;
+    const vx_json *lc;      /* its "logmel_case" object */
+    float *a, *b;
+    int64_t ta, tb;
+    int m;
+} logmel_pair;
+
+static logmel_pair logmel_pair_load(void)
+{
+    logmel_pair p = {.fixture = load_fixture()};
+    p.lc = member(p.fixture, "logmel_case");
+    p.a = json_matrix(member(p.lc, "a"), &p.ta, &p.m);
+    p.b = json_matrix(member(p.lc, "b"), &p.tb, &p.m);
+    return p;
+}
+
+static void logmel_pair_free(logmel_pair *p)
+{
+    free(p->a);
+    free(p->b);
+    vx_json_free(p->fixture);
+}
+
+/* MCD settings with the case's cepstral order. */
+static vx_mcd_cfg case_mcd_cfg(const vx_json *lc, bool include_c0, double trim_db)
+{
+    vx_mcd_cfg cfg = vx_mcd_cfg_default();
+    cfg.order = (int)number(lc, "order");
+    cfg.include_c0 = include_c0;
+    cfg.trim_db = trim_db;
+    return cfg;
+}
+
 /* --- DTW ------------------------------------------------------------------------- */
 
 START_TEST(dtw_matches_reference_on_hand_checkable_cases)
@@ -181,27 +216,20 @@ END_TEST
 
 START_TEST(dtw_total_cost_is_symmetric)
 {
-    vx_json *j = load_fixture();
-    const vx_json *lc = member(j, "logmel_case");
-    int64_t ta, tb;
-    int m;
-    float *a = json_matrix(member(lc, "a"), &ta, &m);
-    float *b = json_matrix(member(lc, "b"), &tb, &m);
+    logmel_pair p = logmel_pair_load();
     vx_dtw_path ab, ba;
-    ck_assert_int_eq(vx_dtw(a, ta, b, tb, m, &ab), VX_OK);
-    ck_assert_int_eq(vx_dtw(b, tb, a, ta, m, &ba), VX_OK);
+    ck_assert_int_eq(vx_dtw(p.a, p.ta, p.b, p.tb, p.m, &ab), VX_OK);
+    ck_assert_int_eq(vx_dtw(p.b, p.tb, p.a, p.ta, p.m, &ba), VX_OK);
     ck_assert_close(ab.total_cost, ba.total_cost, 1e-9 * ab.total_cost);
-    ck_assert_int_ge(ab.len, tb);
-    ck_assert_int_le(ab.len, ta + tb - 1);
+    ck_assert_int_ge(ab.len, p.tb);
+    ck_assert_int_le(ab.len, p.ta + p.tb - 1);
     for (int64_t k = 1; k < ab.len; k++) { /* monotone, unit steps */
         int di = ab.ia[k] - ab.ia[k - 1], dj = ab.ib[k] - ab.ib[k - 1];
         ck_assert(di >= 0 && di <= 1 && dj >= 0 && dj <= 1 && di + dj >= 1);
     }
     vx_dtw_path_free(&ab);
     vx_dtw_path_free(&ba);
-    free(a);
-    free(b);
-    vx_json_free(j);
+    logmel_pair_free(&p);
 }
 END_TEST
 
@@ -253,21 +281,13 @@ END_TEST
 
 START_TEST(mcd_matches_reference_with_and_without_c0_and_trimming)
 {
-    vx_json *j = load_fixture();
-    const vx_json *lc = member(j, "logmel_case");
-    int64_t ta, tb;
-    int m;
-    float *a = json_matrix(member(lc, "a"), &ta, &m);
-    float *b = json_matrix(member(lc, "b"), &tb, &m);
+    logmel_pair p = logmel_pair_load();
     const char *keys[] = {"default", "c0", "trim20"};
     for (int k = 0; k < 3; k++) {
-        const vx_json *want = member(lc, keys[k]);
-        vx_mcd_cfg cfg = vx_mcd_cfg_default();
-        cfg.order = (int)number(lc, "order");
-        cfg.include_c0 = k == 1;
-        cfg.trim_db = k == 2 ? 20.0 : 0.0;
+        const vx_json *want = member(p.lc, keys[k]);
+        vx_mcd_cfg cfg = case_mcd_cfg(p.lc, k == 1, k == 2 ? 20.0 : 0.0);
         vx_mcd_result r;
-        ck_assert_msg(vx_mcd_dtw(&cfg, a, ta, b, tb, m, &r) == VX_OK, "%s", vx_last_error());
+        ck_assert_msg(vx_mcd_dtw(&cfg, p.a, p.ta, p.b, p.tb, p.m, &r) == VX_OK, "%s", vx_last_error());
         assert_rel_close(r.mcd_db, number(want, "mcd_db"), 1e-6, keys[k]);
         ck_assert_int_eq(r.frames_ref, (int64_t)number(want, "frames_ref"));
         ck_assert_int_eq(r.frames_test, (int64_t)number(want, "frames_test"));
@@ -275,41 +295,29 @@ START_TEST(mcd_matches_reference_with_and_without_c0_and_trimming)
         vx_mcd_result_free(&r);
     }
     /* trimming really dropped frames, and the quiet ones */
-    ck_assert_int_lt((int64_t)number(member(lc, "trim20"), "frames_ref"), ta);
-    free(a);
-    free(b);
-    vx_json_free(j);
+    ck_assert_int_lt((int64_t)number(member(p.lc, "trim20"), "frames_ref"), p.ta);
+    logmel_pair_free(&p);
 }
 END_TEST
 
 START_TEST(mcd_of_identical_input_is_zero_and_mcd_is_symmetric)
 {
-    vx_json *j = load_fixture();
-    const vx_json *lc = member(j, "logmel_case");
-    int64_t ta, tb;
-    int m;
-    float *a = json_matrix(member(lc, "a"), &ta, &m);
-    float *b = json_matrix(member(lc, "b"), &tb, &m);
+    logmel_pair p = logmel_pair_load();
     for (int c0 = 0; c0 <= 1; c0++) {
-        vx_mcd_cfg cfg = vx_mcd_cfg_default();
-        cfg.order = (int)number(lc, "order");
-        cfg.include_c0 = c0;
-        cfg.trim_db = 30.0 * c0;
+        vx_mcd_cfg cfg = case_mcd_cfg(p.lc, c0, 30.0 * c0);
         vx_mcd_result same, ab, ba;
-        ck_assert_int_eq(vx_mcd_dtw(&cfg, a, ta, a, ta, m, &same), VX_OK);
+        ck_assert_int_eq(vx_mcd_dtw(&cfg, p.a, p.ta, p.a, p.ta, p.m, &same), VX_OK);
         ck_assert_close(same.mcd_db, 0.0, 0.0);
         ck_assert_int_eq(same.path.len, same.frames_ref); /* the diagonal */
-        ck_assert_int_eq(vx_mcd_dtw(&cfg, a, ta, b, tb, m, &ab), VX_OK);
-        ck_assert_int_eq(vx_mcd_dtw(&cfg, b, tb, a, ta, m, &ba), VX_OK);
+        ck_assert_int_eq(vx_mcd_dtw(&cfg, p.a, p.ta, p.b, p.tb, p.m, &ab), VX_OK);
+        ck_assert_int_eq(vx_mcd_dtw(&cfg, p.b, p.tb, p.a, p.ta, p.m, &ba), VX_OK);
         ck_assert_msg(ab.mcd_db > 1.0, "MCD of different inputs %.3f", ab.mcd_db);
         ck_assert_close(ab.mcd_db, ba.mcd_db, 1e-9 * ab.mcd_db);
         vx_mcd_result_free(&same);
         vx_mcd_result_free(&ab);
         vx_mcd_result_free(&ba);
     }
-    free(a);
-    free(b);
-    vx_json_free(j);
+    logmel_pair_free(&p);
 }
 END_TEST
 

@@ -103,115 +103,123 @@ static void batch_of(vx_ctx *ctx, vx_st_file *f, bool keep, vx_fs2_input *in, vx
                            .energy = get(ctx, f, "in.energy"), .mel = get(ctx, f, "in.mel")};
 }
 
+/* What most tests work on: a context, the parity fixture, the tiny model with
+ * the fixture's weights and the fixture's batch. */
+typedef struct parity_case {
+    vx_ctx *ctx;
+    vx_st_file *f;
+    vx_fs2 *m;
+    vx_fs2_input in;
+    vx_fs2_targets tg;
+} parity_case;
+
+/* Open a parity_case; `keep` makes the batch persistent copies (batch_of). */
+static parity_case parity_begin(bool keep)
+{
+    parity_case p = {.ctx = test_ctx()};
+    p.f = parity_open(PARITY);
+    p.m = tiny_model(p.ctx);
+    batch_of(p.ctx, p.f, keep, &p.in, &p.tg);
+    return p;
+}
+
+static void parity_end(parity_case *p)
+{
+    vx_fs2_free(p->m);
+    vx_st_close(p->f);
+    vx_ctx_free(p->ctx);
+}
+
+/* The six loss terms of l against the fixture's values PREFIX<term>. */
+static void assert_losses(vx_ctx *ctx, vx_st_file *f, const vx_fs2_losses *l, const char *prefix)
+{
+    const char *names[6] = {"total", "mel", "postnet_mel", "duration", "pitch", "energy"};
+    double got[6] = {l->total, l->mel, l->postnet_mel, l->duration, l->pitch, l->energy};
+    for (int i = 0; i < 6; i++) {
+        char key[48];
+        snprintf(key, sizeof key, "%s%s", prefix, names[i]);
+        assert_rel(got[i], vx_get_f(fixture(ctx, f, key), 0), key);
+    }
+}
+
 /* --- parity ------------------------------------------------------------------------ */
 
 START_TEST(training_forward_losses_and_gradients_match_pytorch)
 {
-    vx_ctx *ctx = test_ctx();
-    vx_st_file *f = parity_open(PARITY);
-    vx_fs2 *m = tiny_model(ctx);
-    vx_fs2_input in;
-    vx_fs2_targets tg;
-    batch_of(ctx, f, false, &in, &tg);
+    parity_case p = parity_begin(false);
     vx_fs2_output out;
-    ck_assert_msg(vx_fs2_forward(ctx, m, &in, &tg, NULL, &out) == VX_OK, "%s", vx_last_error());
+    ck_assert_msg(vx_fs2_forward(p.ctx, p.m, &p.in, &p.tg, NULL, &out) == VX_OK, "%s", vx_last_error());
     ck_assert_int_eq(out.mel->shape[1], 13);
     ck_assert_int_eq(vx_get_i(out.mel_lens, 0), 13);
     ck_assert_int_eq(vx_get_i(out.mel_lens, 1), 10);
-    assert_close_tensor(out.mel, fixture(ctx, f, "fwd.mel"), REL_TOL, "mel");
-    assert_close_tensor(out.mel_postnet, fixture(ctx, f, "fwd.mel_postnet"), REL_TOL, "mel_postnet");
-    assert_close_tensor(out.log_duration, fixture(ctx, f, "fwd.log_duration"), REL_TOL, "log_duration");
-    assert_close_tensor(out.pitch, fixture(ctx, f, "fwd.pitch"), REL_TOL, "pitch");
-    assert_close_tensor(out.energy, fixture(ctx, f, "fwd.energy"), REL_TOL, "energy");
+    assert_close_tensor(out.mel, fixture(p.ctx, p.f, "fwd.mel"), REL_TOL, "mel");
+    assert_close_tensor(out.mel_postnet, fixture(p.ctx, p.f, "fwd.mel_postnet"), REL_TOL, "mel_postnet");
+    assert_close_tensor(out.log_duration, fixture(p.ctx, p.f, "fwd.log_duration"), REL_TOL, "log_duration");
+    assert_close_tensor(out.pitch, fixture(p.ctx, p.f, "fwd.pitch"), REL_TOL, "pitch");
+    assert_close_tensor(out.energy, fixture(p.ctx, p.f, "fwd.energy"), REL_TOL, "energy");
 
     vx_fs2_losses l;
-    vx_tensor *loss = vx_fs2_loss(ctx, m, &out, &tg, &l);
+    vx_tensor *loss = vx_fs2_loss(p.ctx, p.m, &out, &p.tg, &l);
     ck_assert_msg(loss != NULL, "%s", vx_last_error());
-    const char *names[6] = {"total", "mel", "postnet_mel", "duration", "pitch", "energy"};
-    double got[6] = {l.total, l.mel, l.postnet_mel, l.duration, l.pitch, l.energy};
-    for (int i = 0; i < 6; i++) {
-        char key[32];
-        snprintf(key, sizeof key, "loss.%s", names[i]);
-        assert_rel(got[i], vx_get_f(fixture(ctx, f, key), 0), key);
-    }
-    ck_assert_int_eq(vx_backward(ctx, loss), VX_OK);
+    assert_losses(p.ctx, p.f, &l, "loss.");
+    ck_assert_int_eq(vx_backward(p.ctx, loss), VX_OK);
     vx_tensor *const *params;
-    int n = vx_fs2_params(m, &params);
-    assert_grads(ctx, f, params, n, "grad.", REL_TOL);
-    vx_fs2_free(m);
-    vx_st_close(f);
-    vx_ctx_free(ctx);
+    int n = vx_fs2_params(p.m, &params);
+    assert_grads(p.ctx, p.f, params, n, "grad.", REL_TOL);
+    parity_end(&p);
 }
 END_TEST
 
 START_TEST(inference_durations_and_mels_match_pytorch_with_and_without_controls)
 {
-    vx_ctx *ctx = test_ctx();
-    vx_st_file *f = parity_open(PARITY);
-    vx_fs2 *m = tiny_model(ctx);
-    vx_fs2_input in;
-    vx_fs2_targets tg;
-    batch_of(ctx, f, false, &in, &tg);
-    vx_set_grad_enabled(ctx, false);
+    parity_case p = parity_begin(false);
+    vx_set_grad_enabled(p.ctx, false);
     vx_fs2_output out;
-    ck_assert_msg(vx_fs2_forward(ctx, m, &in, NULL, NULL, &out) == VX_OK, "%s", vx_last_error());
-    assert_same_ints(out.durations, fixture(ctx, f, "inf.durations"), "durations");
-    assert_close_tensor(out.log_duration, fixture(ctx, f, "inf.log_duration"), REL_TOL, "log_duration");
-    assert_close_tensor(out.mel_postnet, fixture(ctx, f, "inf.mel_postnet"), REL_TOL, "mel_postnet");
-    ck_assert_int_eq(vx_tape_len(ctx), 0);
+    ck_assert_msg(vx_fs2_forward(p.ctx, p.m, &p.in, NULL, NULL, &out) == VX_OK, "%s", vx_last_error());
+    assert_same_ints(out.durations, fixture(p.ctx, p.f, "inf.durations"), "durations");
+    assert_close_tensor(out.log_duration, fixture(p.ctx, p.f, "inf.log_duration"), REL_TOL, "log_duration");
+    assert_close_tensor(out.mel_postnet, fixture(p.ctx, p.f, "inf.mel_postnet"), REL_TOL, "mel_postnet");
+    ck_assert_int_eq(vx_tape_len(p.ctx), 0);
 
     vx_fs2_controls c = {.pitch_shift = 3, .pitch_scale = 1.3f, .energy_scale = 0.7f, .speed = 1.25f};
-    ck_assert_msg(vx_fs2_forward(ctx, m, &in, NULL, &c, &out) == VX_OK, "%s", vx_last_error());
-    assert_same_ints(out.durations, fixture(ctx, f, "ctl.durations"), "controlled durations");
-    assert_close_tensor(out.mel_postnet, fixture(ctx, f, "ctl.mel_postnet"), REL_TOL,
+    ck_assert_msg(vx_fs2_forward(p.ctx, p.m, &p.in, NULL, &c, &out) == VX_OK, "%s", vx_last_error());
+    assert_same_ints(out.durations, fixture(p.ctx, p.f, "ctl.durations"), "controlled durations");
+    assert_close_tensor(out.mel_postnet, fixture(p.ctx, p.f, "ctl.mel_postnet"), REL_TOL,
                         "controlled mel_postnet");
-    vx_fs2_free(m);
-    vx_st_close(f);
-    vx_ctx_free(ctx);
+    parity_end(&p);
 }
 END_TEST
 
 START_TEST(three_adam_updates_match_pytorch)
 {
-    vx_ctx *ctx = test_ctx();
-    vx_st_file *f = parity_open(PARITY);
-    vx_fs2 *m = tiny_model(ctx);
-    vx_fs2_input in;
-    vx_fs2_targets tg;
-    batch_of(ctx, f, true, &in, &tg);
-    vx_fs2_train_config tc = vx_fs2_train_config_default(vx_fs2_get_config(m));
+    parity_case p = parity_begin(true);
+    vx_fs2_train_config tc = vx_fs2_train_config_default(vx_fs2_get_config(p.m));
     tc.optim.lr = 1e-2;
     tc.schedule.warmup = 2;
-    vx_optim *opt = vx_fs2_optim_new(ctx, m, &tc);
+    vx_optim *opt = vx_fs2_optim_new(p.ctx, p.m, &tc);
     ck_assert_msg(opt != NULL, "%s", vx_last_error());
-    vx_ctx_reset(ctx);
+    vx_ctx_reset(p.ctx);
     for (int s = 1; s <= 3; s++) {
         vx_fs2_losses l;
-        ck_assert_msg(vx_fs2_train_step(ctx, m, opt, tc.grad_clip, &in, &tg, &l) == VX_OK, "%s",
+        ck_assert_msg(vx_fs2_train_step(p.ctx, p.m, opt, tc.grad_clip, &p.in, &p.tg, &l) == VX_OK, "%s",
                       vx_last_error());
-        const char *names[6] = {"total", "mel", "postnet_mel", "duration", "pitch", "energy"};
-        double got[6] = {l.total, l.mel, l.postnet_mel, l.duration, l.pitch, l.energy};
-        for (int i = 0; i < 6; i++) {
-            char key[32];
-            snprintf(key, sizeof key, "train.s%d.%s", s, names[i]);
-            assert_rel(got[i], vx_get_f(fixture(ctx, f, key), 0), key);
-        }
+        char prefix[16];
+        snprintf(prefix, sizeof prefix, "train.s%d.", s);
+        assert_losses(p.ctx, p.f, &l, prefix);
         ck_assert(l.grad_norm > 1.0); /* the clip is active */
-        vx_ctx_reset(ctx);
+        vx_ctx_reset(p.ctx);
     }
     ck_assert_int_eq(vx_optim_steps(opt), 3);
-    vx_tensor *const *p;
-    int n = vx_fs2_params(m, &p);
+    vx_tensor *const *params;
+    int n = vx_fs2_params(p.m, &params);
     const char *finals[4] = {"encoder.layer_stack.0.slf_attn.w_qs.weight", "mel_linear.bias",
                              "variance_adaptor.pitch_embedding.weight", "postnet.convs.4.weight"};
     for (int i = 0; i < 4; i++) {
         char key[80];
         snprintf(key, sizeof key, "final.%s", finals[i]);
-        assert_close_tensor(find_param(p, n, finals[i]), fixture(ctx, f, key), REL_TOL, key);
+        assert_close_tensor(find_param(params, n, finals[i]), fixture(p.ctx, p.f, key), REL_TOL, key);
     }
-    vx_fs2_free(m);
-    vx_st_close(f);
-    vx_ctx_free(ctx);
+    parity_end(&p);
 }
 END_TEST
 
@@ -265,26 +273,21 @@ static void assert_rows_equal(const vx_tensor *batched, int64_t b, const vx_tens
 
 START_TEST(an_utterance_gives_the_same_outputs_alone_and_in_a_padded_batch)
 {
-    vx_ctx *ctx = test_ctx();
-    vx_st_file *f = parity_open(PARITY);
-    vx_fs2 *m = tiny_model(ctx);
-    vx_fs2_input in;
-    vx_fs2_targets tg;
-    batch_of(ctx, f, false, &in, &tg);
+    parity_case p = parity_begin(false);
     for (int teacher = 0; teacher < 2; teacher++) {
         vx_fs2_output all;
-        ck_assert_int_eq(vx_fs2_forward(ctx, m, &in, teacher ? &tg : NULL, NULL, &all), VX_OK);
+        ck_assert_int_eq(vx_fs2_forward(p.ctx, p.m, &p.in, teacher ? &p.tg : NULL, NULL, &all), VX_OK);
         for (int64_t b = 0; b < 2; b++) {
-            int64_t len = vx_get_i(in.src_lens, b), frames = vx_get_i(all.mel_lens, b);
-            vx_fs2_input one = {.phonemes = row_of(ctx, in.phonemes, b, len),
-                                .src_lens = vx_from_i32(ctx, 1, (int64_t[]){1}, (int32_t[]){(int32_t)len}),
-                                .speakers = vx_from_i32(ctx, 1, (int64_t[]){1},
-                                                        (int32_t[]){vx_get_i(in.speakers, b)})};
-            vx_fs2_targets t1 = {.durations = row_of(ctx, tg.durations, b, len),
-                                 .pitch = row_of(ctx, tg.pitch, b, len),
-                                 .energy = row_of(ctx, tg.energy, b, len)};
+            int64_t len = vx_get_i(p.in.src_lens, b), frames = vx_get_i(all.mel_lens, b);
+            vx_fs2_input one = {.phonemes = row_of(p.ctx, p.in.phonemes, b, len),
+                                .src_lens = vx_from_i32(p.ctx, 1, (int64_t[]){1}, (int32_t[]){(int32_t)len}),
+                                .speakers = vx_from_i32(p.ctx, 1, (int64_t[]){1},
+                                                        (int32_t[]){vx_get_i(p.in.speakers, b)})};
+            vx_fs2_targets t1 = {.durations = row_of(p.ctx, p.tg.durations, b, len),
+                                 .pitch = row_of(p.ctx, p.tg.pitch, b, len),
+                                 .energy = row_of(p.ctx, p.tg.energy, b, len)};
             vx_fs2_output alone;
-            ck_assert_int_eq(vx_fs2_forward(ctx, m, &one, teacher ? &t1 : NULL, NULL, &alone), VX_OK);
+            ck_assert_int_eq(vx_fs2_forward(p.ctx, p.m, &one, teacher ? &t1 : NULL, NULL, &alone), VX_OK);
             ck_assert_int_eq(vx_get_i(alone.mel_lens, 0), frames);
             for (int64_t i = 0; i < len; i++)
                 ck_assert_int_eq(vx_get_i(alone.durations, i), vx_get_i(all.durations, b * 7 + i));
@@ -298,35 +301,26 @@ START_TEST(an_utterance_gives_the_same_outputs_alone_and_in_a_padded_batch)
         for (int64_t t = short_len; t < tb; t++)
             ck_assert(vx_get_f(all.mel_postnet, (tb + t) * 10 + 3) == 0.0f);
     }
-    vx_fs2_free(m);
-    vx_st_close(f);
-    vx_ctx_free(ctx);
+    parity_end(&p);
 }
 END_TEST
 
 START_TEST(dropout_is_active_in_training_mode_only)
 {
-    vx_ctx *ctx = test_ctx();
-    vx_st_file *f = parity_open(PARITY);
-    vx_fs2 *m = tiny_model(ctx);
-    vx_fs2_input in;
-    vx_fs2_targets tg;
-    batch_of(ctx, f, false, &in, &tg);
+    parity_case p = parity_begin(false);
     vx_fs2_output a, b;
-    ck_assert_int_eq(vx_fs2_forward(ctx, m, &in, &tg, NULL, &a), VX_OK);
-    ck_assert_int_eq(vx_fs2_forward(ctx, m, &in, &tg, NULL, &b), VX_OK);
+    ck_assert_int_eq(vx_fs2_forward(p.ctx, p.m, &p.in, &p.tg, NULL, &a), VX_OK);
+    ck_assert_int_eq(vx_fs2_forward(p.ctx, p.m, &p.in, &p.tg, NULL, &b), VX_OK);
     assert_close_scaled(b.mel_postnet, a.mel_postnet, 0, 1, "eval forward twice");
-    vx_set_training(ctx, true);
-    ck_assert_int_eq(vx_fs2_forward(ctx, m, &in, &tg, NULL, &b), VX_OK);
+    vx_set_training(p.ctx, true);
+    ck_assert_int_eq(vx_fs2_forward(p.ctx, p.m, &p.in, &p.tg, NULL, &b), VX_OK);
     double diff = 0;
     for (int64_t i = 0; i < vx_numel(a.mel_postnet); i++)
         diff = fmax(diff, fabs(vx_get_f(a.mel_postnet, i) - vx_get_f(b.mel_postnet, i)));
     ck_assert_msg(diff > 0.05, "dropout changed the mel by only %g", diff);
     for (int64_t t = vx_get_i(b.mel_lens, 1); t < b.mel->shape[1]; t++) /* padding stays zero */
         ck_assert(vx_get_f(b.mel_postnet, (b.mel->shape[1] + t) * 10) == 0.0f);
-    vx_fs2_free(m);
-    vx_st_close(f);
-    vx_ctx_free(ctx);
+    parity_end(&p);
 }
 END_TEST
 
@@ -357,25 +351,18 @@ END_TEST
 
 START_TEST(predicted_durations_of_zero_still_give_one_frame)
 {
-    vx_ctx *ctx = test_ctx();
-    vx_st_file *f = parity_open(PARITY);
-    vx_fs2 *m = tiny_model(ctx);
-    vx_tensor *const *p;
-    int n = vx_fs2_params(m, &p);
-    vx_fill(find_param(p, n, "variance_adaptor.duration_predictor.linear_layer.bias"), -30.0f);
-    vx_fs2_input in;
-    vx_fs2_targets tg;
-    batch_of(ctx, f, false, &in, &tg);
+    parity_case p = parity_begin(false);
+    vx_tensor *const *params;
+    int n = vx_fs2_params(p.m, &params);
+    vx_fill(find_param(params, n, "variance_adaptor.duration_predictor.linear_layer.bias"), -30.0f);
     vx_fs2_output out;
-    ck_assert_int_eq(vx_fs2_forward(ctx, m, &in, NULL, NULL, &out), VX_OK);
+    ck_assert_int_eq(vx_fs2_forward(p.ctx, p.m, &p.in, NULL, NULL, &out), VX_OK);
     ck_assert_int_eq(out.mel->shape[1], 1);
     for (int b = 0; b < 2; b++) {
         ck_assert_int_eq(vx_get_i(out.mel_lens, b), 1);
         ck_assert_int_eq(vx_get_i(out.durations, b * 7), 1);
     }
-    vx_fs2_free(m);
-    vx_st_close(f);
-    vx_ctx_free(ctx);
+    parity_end(&p);
 }
 END_TEST
 

@@ -15,6 +15,7 @@
 #include "models/fastspeech2_io.h"
 #include "nn/safetensors.h"
 #include "test_corpus.h"
+#include "test_train_util.h"
 #include "test_util.h"
 #include "train/fs2_data.h"
 #include "train/fs2_loop.h"
@@ -136,13 +137,6 @@ static vx_fs2_run_opts tiny_opts(const char *data, const char *run_dir)
     o.train.schedule.warmup = 4;
     o.voice_config = VOICE_JSON;
     return o;
-}
-
-static bool exists(const char *dir, const char *name)
-{
-    char path[1024];
-    corpus_path(path, sizeof path, dir, name);
-    return access(path, F_OK) == 0;
 }
 
 typedef struct step_record {
@@ -379,8 +373,8 @@ START_TEST(twenty_tiny_steps_lower_the_loss_and_write_a_model_file)
     ck_assert_msg(last < 0.85 * first, "loss %.4f over steps 1-3, %.4f over 18-20", first, last);
     vx_fs2_config cfg = *vx_fs2_get_config(vx_fs2_trainer_model(t));
     vx_fs2_trainer_free(t);
-    ck_assert(exists(run, "ckpt-000020.safetensors") && !exists(run, "ckpt-000010.safetensors"));
-    ck_assert(exists(run, "latest") && exists(run, "train.jsonl") && exists(run, "losses.svg"));
+    ck_assert(run_has_file(run, "ckpt-000020.safetensors") && !run_has_file(run, "ckpt-000010.safetensors"));
+    ck_assert(run_has_file(run, "latest") && run_has_file(run, "train.jsonl") && run_has_file(run, "losses.svg"));
     ck_assert_str_eq(r.model_file + strlen(run), "/model.safetensors");
     /* the model file loads with the run's config and statistics */
     vx_ctx *ctx = test_ctx();
@@ -413,23 +407,8 @@ START_TEST(twenty_tiny_steps_lower_the_loss_and_write_a_model_file)
 }
 END_TEST
 
-static void assert_same_checkpoints(const char *a_path, const char *b_path)
-{
-    vx_st_file *a = vx_st_open(a_path), *b = vx_st_open(b_path);
-    ck_assert_msg(a && b, "%s", vx_last_error());
-    ck_assert_int_eq(vx_st_count(a), vx_st_count(b));
-    for (int i = 0; i < vx_st_count(a); i++) {
-        const vx_st_entry *ea = vx_st_entry_at(a, i), *eb = vx_st_find(b, ea->name);
-        ck_assert_msg(eb != NULL, "%s is missing from %s", ea->name, b_path);
-        ck_assert_int_eq(ea->nbytes, eb->nbytes);
-        ck_assert_msg(memcmp(ea->data, eb->data, ea->nbytes) == 0, "%s differs", ea->name);
-    }
-    const char *keys[] = {"step", "rng_counter", "optim/adam"};
-    for (int k = 0; k < 3; k++)
-        ck_assert_str_eq(vx_st_metadata(a, keys[k]), vx_st_metadata(b, keys[k]));
-    vx_st_close(a);
-    vx_st_close(b);
-}
+/* The metadata a FastSpeech2 checkpoint keeps besides the tensors. */
+static const char *const checkpoint_keys[] = {"step", "rng_counter", "optim/adam"};
 
 START_TEST(an_interrupted_run_resumes_to_the_same_losses_and_weights)
 {
@@ -465,10 +444,7 @@ START_TEST(an_interrupted_run_resumes_to_the_same_losses_and_weights)
     ck_assert(rec_b.loss[2] == rec_a.loss[2]);
     ck_assert_msg(rec_c.loss[3] == rec_a.loss[3] && rec_c.loss[4] == rec_a.loss[4],
                   "step 3: %.9g vs %.9g", rec_c.loss[3], rec_a.loss[3]);
-    char a_path[600], b_path[600];
-    corpus_path(a_path, sizeof a_path, run_a, "ckpt-000004.safetensors");
-    corpus_path(b_path, sizeof b_path, run_b, "ckpt-000004.safetensors");
-    assert_same_checkpoints(a_path, b_path);
+    assert_same_run_checkpoints(run_a, run_b, "ckpt-000004.safetensors", checkpoint_keys, 3);
     /* another architecture cannot resume the run */
     o.model.hidden = 32;
     o.steps = 6;
@@ -496,12 +472,7 @@ START_TEST(a_nan_stops_the_run_naming_the_step_and_keeps_the_last_good_state)
     vx_fs2_run_result r;
     vx_clear_error();
     ck_assert_int_eq(vx_fs2_trainer_run(t, &r), VX_ERR_NUMERIC);
-    const char *msg = vx_last_error();
-    ck_assert_msg(strstr(msg, "step 3:") && strstr(msg, "nan"), "%s", msg);
-    ck_assert_msg(strstr(msg, "ckpt-000002.safetensors"), "%s", msg);
-    ck_assert_int_eq(r.step, 2);
-    ck_assert(exists(run, "ckpt-000002.safetensors"));
-    ck_assert(!exists(run, "ckpt-000003.safetensors"));
+    assert_nan_at_step_3_kept_step_2(run, r.step, "nan");
     vx_fs2_trainer_free(t);
     corpus_remove_dir(data);
     corpus_remove_dir(run);
@@ -524,11 +495,7 @@ START_TEST(voxc_train_fastspeech2_help_usage_and_a_short_run)
     ck_assert_ptr_nonnull(cfg);
     corpus_write_text(cfg_path, cfg);
     free(cfg);
-    struct {
-        const char *args;
-        int status;
-        const char *says;
-    } cases[] = {
+    const tool_case cases[] = {
         {"voxc-train --help", 0, "usage: voxc-train fastspeech2"},
         {"voxc-train fastspeech2 --help", 0, "--voice-config"},
         {"voxc-train fastspeech2 --data d --out o", 2, "--config is required"},
@@ -537,14 +504,7 @@ START_TEST(voxc_train_fastspeech2_help_usage_and_a_short_run)
         {"voxc-train fastspeech2 --config small --data d --out o --segment 8192", 2, "unknown option"},
         {"voxc-train fastspeech2 --config small --out o", 2, "--data is required"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        snprintf(cmd, sizeof cmd, "%s/%s", bin, cases[i].args);
-        int rc = corpus_run(cmd, out);
-        char *text = corpus_read_text(out);
-        ck_assert_msg(rc == cases[i].status, "%s: exit %d, want %d\n%s", cases[i].args, rc, cases[i].status, text);
-        ck_assert_msg(strstr(text, cases[i].says), "%s: output lacks '%s':\n%s", cases[i].args, cases[i].says, text);
-        free(text);
-    }
+    assert_tool_cases(dir, cases, (int)(sizeof cases / sizeof cases[0]));
     snprintf(cmd, sizeof cmd, "%s/voxc-train fastspeech2 --config %s --data %s --out %s --steps 2 --batch 2 "
              "--threads 1 --val-every 1 --val-fraction 0.2 --seed 5 --voice-config " VOICE_JSON, bin, cfg_path,
              data, run);
@@ -554,7 +514,7 @@ START_TEST(voxc_train_fastspeech2_help_usage_and_a_short_run)
     ck_assert_msg(strstr(text, "done: step 2") && strstr(text, "validation loss") &&
                   strstr(text, "model.safetensors") && strstr(text, "pitch: mean"), "%s", text);
     free(text);
-    ck_assert(exists(run, "model.safetensors") && exists(run, "ckpt-000002.safetensors"));
+    ck_assert(run_has_file(run, "model.safetensors") && run_has_file(run, "ckpt-000002.safetensors"));
     /* a corpus without durations: exit 1 and the reason */
     char plain[300];
     corpus_path(plain, sizeof plain, dir, "plain");

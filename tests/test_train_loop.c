@@ -15,6 +15,7 @@
 #include "models/piper_import.h"
 #include "nn/safetensors.h"
 #include "test_corpus.h"
+#include "test_train_util.h"
 #include "test_util.h"
 #include "train/hifigan_json.h"
 #include "train/hifigan_loop.h"
@@ -54,31 +55,8 @@ static vx_status run_once(const vx_hifigan_run_opts *o, vx_hifigan_run_result *r
     return st;
 }
 
-static bool exists(const char *dir, const char *name)
-{
-    char path[600];
-    corpus_path(path, sizeof path, dir, name);
-    return access(path, F_OK) == 0;
-}
-
-/* Every tensor and the optimiser metadata of two checkpoints are identical. */
-static void assert_same_checkpoints(const char *a_path, const char *b_path)
-{
-    vx_st_file *a = vx_st_open(a_path), *b = vx_st_open(b_path);
-    ck_assert_msg(a && b, "%s", vx_last_error());
-    ck_assert_int_eq(vx_st_count(a), vx_st_count(b));
-    for (int i = 0; i < vx_st_count(a); i++) {
-        const vx_st_entry *ea = vx_st_entry_at(a, i), *eb = vx_st_find(b, ea->name);
-        ck_assert_msg(eb != NULL, "%s is missing from %s", ea->name, b_path);
-        ck_assert_int_eq(ea->nbytes, eb->nbytes);
-        ck_assert_msg(memcmp(ea->data, eb->data, ea->nbytes) == 0, "%s differs", ea->name);
-    }
-    const char *keys[] = {"step", "rng_counter", "optim/g", "optim/d"};
-    for (int k = 0; k < 4; k++)
-        ck_assert_str_eq(vx_st_metadata(a, keys[k]), vx_st_metadata(b, keys[k]));
-    vx_st_close(a);
-    vx_st_close(b);
-}
+/* The metadata a HiFi-GAN checkpoint keeps besides the tensors. */
+static const char *const checkpoint_keys[] = {"step", "rng_counter", "optim/g", "optim/d"};
 
 typedef struct step_record {
     int64_t stop_after;          /* request a stop after this step (0: never) */
@@ -126,10 +104,10 @@ START_TEST(three_tiny_steps_write_checkpoints_log_and_loss_plot)
     ck_assert(isfinite(r.last.gen_all) && isfinite(r.last.disc_all) && r.last.mel > 0);
     ck_assert(isfinite(r.val_mel) && r.val_mel > 0);
     vx_hifigan_trainer_free(t);
-    ck_assert(exists(run, "ckpt-000002.safetensors"));
-    ck_assert(exists(run, "ckpt-000003.safetensors"));
-    ck_assert(exists(run, "losses.svg"));
-    ck_assert(exists(run, "cache/shard-00000.safetensors"));
+    ck_assert(run_has_file(run, "ckpt-000002.safetensors"));
+    ck_assert(run_has_file(run, "ckpt-000003.safetensors"));
+    ck_assert(run_has_file(run, "losses.svg"));
+    ck_assert(run_has_file(run, "cache/shard-00000.safetensors"));
     char path[600];
     corpus_path(path, sizeof path, run, "latest");
     char *latest = corpus_read_text(path);
@@ -187,7 +165,7 @@ START_TEST(an_interrupted_run_resumes_to_the_weights_of_the_uninterrupted_run)
     ck_assert(r.stopped);
     ck_assert_int_eq(r.step, 2);
     ck_assert_ptr_nonnull(strstr(r.checkpoint, "ckpt-000002.safetensors"));
-    ck_assert(!exists(run_b, "ckpt-000003.safetensors"));
+    ck_assert(!run_has_file(run_b, "ckpt-000003.safetensors"));
     /* the same command again (batches made on the training thread this time) */
     o.loader_depth = 0;
     vx_hifigan_trainer *t = vx_hifigan_trainer_new(&o, NULL);
@@ -200,10 +178,7 @@ START_TEST(an_interrupted_run_resumes_to_the_weights_of_the_uninterrupted_run)
     ck_assert(!r.stopped);
     ck_assert(rec_b.loss_g[3] == rec_a.loss_g[3]);
     ck_assert(rec_b.loss_g[1] == rec_a.loss_g[1]);
-    char a_path[600], b_path[600];
-    corpus_path(a_path, sizeof a_path, run_a, "ckpt-000003.safetensors");
-    corpus_path(b_path, sizeof b_path, run_b, "ckpt-000003.safetensors");
-    assert_same_checkpoints(a_path, b_path);
+    assert_same_run_checkpoints(run_a, run_b, "ckpt-000003.safetensors", checkpoint_keys, 4);
     /* a finished run asked for no more steps does nothing and keeps its checkpoint */
     ck_assert_msg(run_once(&o, &r) == VX_OK, "%s", vx_last_error());
     ck_assert_int_eq(r.step, 3);
@@ -234,12 +209,7 @@ START_TEST(a_nan_stops_the_run_naming_the_step_and_keeps_the_last_good_state)
     vx_hifigan_run_result r;
     vx_clear_error();
     ck_assert_int_eq(vx_hifigan_trainer_run(t, &r), VX_ERR_NUMERIC);
-    const char *msg = vx_last_error();
-    ck_assert_msg(strstr(msg, "step 3:") && strstr(msg, "discriminator loss is nan"), "%s", msg);
-    ck_assert_msg(strstr(msg, "ckpt-000002.safetensors"), "%s", msg);
-    ck_assert_int_eq(r.step, 2);
-    ck_assert(exists(run, "ckpt-000002.safetensors"));
-    ck_assert(!exists(run, "ckpt-000003.safetensors"));
+    assert_nan_at_step_3_kept_step_2(run, r.step, "discriminator loss is nan");
     vx_hifigan_trainer_free(t);
     corpus_remove_dir(data);
     corpus_remove_dir(run);
@@ -395,15 +365,8 @@ END_TEST
 
 START_TEST(voxc_train_and_vocode_print_help_and_refuse_bad_usage)
 {
-    const char *bin = corpus_bin_dir();
     char *dir = corpus_temp_dir();
-    char cmd[1024], out[600];
-    corpus_path(out, sizeof out, dir, "out.txt");
-    struct {
-        const char *args;
-        int status;
-        const char *says;
-    } cases[] = {
+    const tool_case cases[] = {
         {"voxc-train --help", 0, "usage: voxc-train hifigan"},
         {"voxc-train hifigan --help", 0, "--init-from-piper"},
         {"voxc-train", 2, "usage"},
@@ -423,22 +386,7 @@ START_TEST(voxc_train_and_vocode_print_help_and_refuse_bad_usage)
         {"voxc-vocode -m /nonexistent/m.safetensors data/ljspeech-mini/wavs/LJ001-0002.wav -o OUT", 1,
          "/nonexistent/m.safetensors"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char args[512];
-        snprintf(args, sizeof args, "%s", cases[i].args);
-        char *run = strstr(args, "RUN");
-        if (run)
-            snprintf(run, sizeof args - (size_t)(run - args), "%s/run", dir);
-        char *o = strstr(args, "OUT");
-        if (o)
-            snprintf(o, sizeof args - (size_t)(o - args), "%s/x.wav", dir);
-        snprintf(cmd, sizeof cmd, "%s/%s", bin, args);
-        int rc = corpus_run(cmd, out);
-        char *text = corpus_read_text(out);
-        ck_assert_msg(rc == cases[i].status, "%s: exit %d, want %d\n%s", args, rc, cases[i].status, text);
-        ck_assert_msg(strstr(text, cases[i].says), "%s: output lacks '%s':\n%s", args, cases[i].says, text);
-        free(text);
-    }
+    assert_tool_cases(dir, cases, (int)(sizeof cases / sizeof cases[0]));
     corpus_remove_dir(dir);
 }
 END_TEST

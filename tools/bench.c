@@ -195,27 +195,23 @@ static bool parse_number(const char *s, double lo, double hi, double *out)
     return true;
 }
 
-/* --- tts ---------------------------------------------------------------------------- */
+/* A benchmark's option `a` with value `val` (NULL when argv ends) into its
+ * settings; false when it has no such option. *ok starts as val != NULL and
+ * ends false when the value is not valid. */
+typedef bool (*set_option_fn)(void *settings, const char *a, const char *val, bool *ok);
 
-static int tts_main(int argc, char **argv)
+/* The option loop of every benchmark (argv[2..]; each option takes a value).
+ * 0: parsed; 1: --help was shown; 2: bad usage, said on stderr. */
+static int parse_options(int argc, char **argv, set_option_fn set, void *settings)
 {
-    const char *model = NULL;
-    double threads = 0, noise_scale = -1, noise_w = -1;
-    for (int i = 2; i < argc; i += 2) { /* every option takes a value */
+    for (int i = 2; i < argc; i += 2) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         bool ok = val != NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "-m") || !strcmp(a, "--model")) {
-            model = val;
-        } else if (!strcmp(a, "--threads")) {
-            ok = ok && parse_number(val, 1, VX_MAX_THREADS, &threads) && threads == (int)threads;
-        } else if (!strcmp(a, "--noise-scale")) {
-            ok = ok && parse_number(val, 0, 10, &noise_scale);
-        } else if (!strcmp(a, "--noise-w")) {
-            ok = ok && parse_number(val, 0, 10, &noise_w);
-        } else {
+            return 1;
+        }
+        if (!set(settings, a, val, &ok)) {
             fprintf(stderr, "voxc-bench: unknown option '%s' (see --help)\n", a);
             return 2;
         }
@@ -224,13 +220,61 @@ static int tts_main(int argc, char **argv)
             return 2;
         }
     }
-    if (!model) {
+    return 0;
+}
+
+/* The next request line from standard input without its line end; its
+ * length, or −1 at the end of input. */
+static ssize_t read_request(char **line, size_t *cap)
+{
+    ssize_t len = getline(line, cap, stdin);
+    while (len > 0 && ((*line)[len - 1] == '\n' || (*line)[len - 1] == '\r'))
+        (*line)[--len] = '\0';
+    return len;
+}
+
+/* --threads N: a whole number of threads. */
+static bool parse_threads(const char *val, double *threads)
+{
+    return parse_number(val, 1, VX_MAX_THREADS, threads) && *threads == (int)*threads;
+}
+
+/* --- tts ---------------------------------------------------------------------------- */
+
+typedef struct tts_settings {
+    const char *model;
+    double threads, noise_scale, noise_w;
+} tts_settings;
+
+static bool set_tts_option(void *settings, const char *a, const char *val, bool *ok)
+{
+    tts_settings *o = settings;
+    if (!strcmp(a, "-m") || !strcmp(a, "--model"))
+        o->model = val;
+    else if (!strcmp(a, "--threads"))
+        *ok = *ok && parse_threads(val, &o->threads);
+    else if (!strcmp(a, "--noise-scale"))
+        *ok = *ok && parse_number(val, 0, 10, &o->noise_scale);
+    else if (!strcmp(a, "--noise-w"))
+        *ok = *ok && parse_number(val, 0, 10, &o->noise_w);
+    else
+        return false;
+    return true;
+}
+
+static int tts_main(int argc, char **argv)
+{
+    tts_settings set = {.threads = 0, .noise_scale = -1, .noise_w = -1};
+    int rc = parse_options(argc, argv, set_tts_option, &set);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+    if (!set.model) {
         fputs("voxc-bench: give -m VOICE (get the default voice with `make voice`)\n", stderr);
         return 2;
     }
-    if (threads > 0)
-        vx_threads_set((int)threads);
-    vx_vits *voice = vx_vits_load(model);
+    if (set.threads > 0)
+        vx_threads_set((int)set.threads);
+    vx_vits *voice = vx_vits_load(set.model);
     vx_speak *sp = voice ? vx_speak_new(voice) : NULL;
     vx_ctx *ctx = sp ? vx_ctx_new((vx_ctx_opts){0}) : NULL;
     if (!ctx) {
@@ -240,16 +284,14 @@ static int tts_main(int argc, char **argv)
         return 1;
     }
     vx_speak_opts o = {.params = vx_vits_default_params(voice), .normalize = true};
-    if (noise_scale >= 0)
-        o.params.noise_scale = (float)noise_scale;
-    if (noise_w >= 0)
-        o.params.noise_w = (float)noise_w;
+    if (set.noise_scale >= 0)
+        o.params.noise_scale = (float)set.noise_scale;
+    if (set.noise_w >= 0)
+        o.params.noise_w = (float)set.noise_w;
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
-    while ((len = getline(&line, &cap, stdin)) >= 0) {
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = '\0';
+    while ((len = read_request(&line, &cap)) >= 0) {
         if (!strncmp(line, "ids ", 4))
             request_ids(voice, ctx, &o.params, line + 4);
         else if (!strncmp(line, "text ", 5))
@@ -472,42 +514,43 @@ static void hg_request_train(hg_bench *hb, const char *args, uint64_t seed)
            l.disc_all, l.mel);
 }
 
+typedef struct hifigan_settings {
+    const char *config, *engine;
+    double threads, seed;
+} hifigan_settings;
+
+static bool set_hifigan_option(void *settings, const char *a, const char *val, bool *ok)
+{
+    hifigan_settings *o = settings;
+    if (!strcmp(a, "--config")) {
+        o->config = val;
+    } else if (!strcmp(a, "--engine")) {
+        o->engine = val;
+        *ok = *ok && (!strcmp(val, "fused") || !strcmp(val, "ops"));
+    } else if (!strcmp(a, "--threads")) {
+        *ok = *ok && parse_threads(val, &o->threads);
+    } else if (!strcmp(a, "--seed")) {
+        *ok = *ok && parse_number(val, 0, 9007199254740992.0, &o->seed) && o->seed == (double)(uint64_t)o->seed;
+    } else {
+        return false;
+    }
+    return true;
+}
+
 static int hifigan_main(int argc, char **argv)
 {
-    const char *config = NULL, *engine = "fused";
-    double threads = 0, seed = 1234;
-    for (int i = 2; i < argc; i += 2) { /* every option takes a value */
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        bool ok = val != NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--config")) {
-            config = val;
-        } else if (!strcmp(a, "--engine")) {
-            engine = val;
-            ok = ok && (!strcmp(val, "fused") || !strcmp(val, "ops"));
-        } else if (!strcmp(a, "--threads")) {
-            ok = ok && parse_number(val, 1, VX_MAX_THREADS, &threads) && threads == (int)threads;
-        } else if (!strcmp(a, "--seed")) {
-            ok = ok && parse_number(val, 0, 9007199254740992.0, &seed) && seed == (double)(uint64_t)seed;
-        } else {
-            fprintf(stderr, "voxc-bench: unknown option '%s' (see --help)\n", a);
-            return 2;
-        }
-        if (!ok) {
-            fprintf(stderr, "voxc-bench: %s needs a valid value (see --help)\n", a);
-            return 2;
-        }
-    }
-    if (!config) {
+    hifigan_settings set = {.engine = "fused", .threads = 0, .seed = 1234};
+    int rc = parse_options(argc, argv, set_hifigan_option, &set);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+    if (!set.config) {
         fputs("voxc-bench: give --config v1, v2 or v3\n", stderr);
         return 2;
     }
-    if (threads > 0)
-        vx_threads_set((int)threads);
+    if (set.threads > 0)
+        vx_threads_set((int)set.threads);
     hg_bench hb = {0};
-    if (hg_init(&hb, config, (uint64_t)seed, !strcmp(engine, "fused")) != VX_OK) {
+    if (hg_init(&hb, set.config, (uint64_t)set.seed, !strcmp(set.engine, "fused")) != VX_OK) {
         fprintf(stderr, "voxc-bench: %s\n", vx_last_error());
         hg_free(&hb);
         return 1;
@@ -515,13 +558,11 @@ static int hifigan_main(int argc, char **argv)
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
-    while ((len = getline(&line, &cap, stdin)) >= 0) {
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = '\0';
+    while ((len = read_request(&line, &cap)) >= 0) {
         if (!strncmp(line, "infer ", 6))
             hg_request_infer(&hb, line + 6);
         else if (!strncmp(line, "train ", 6))
-            hg_request_train(&hb, line + 6, (uint64_t)seed);
+            hg_request_train(&hb, line + 6, (uint64_t)set.seed);
         else if (!strcmp(line, "rss"))
             request_rss();
         else if (len > 0) {

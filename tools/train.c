@@ -281,6 +281,43 @@ static int need(const char *config, const char *data, const char *out)
     return 0;
 }
 
+/* --- what both models print ----------------------------------------------------------------- */
+
+/* The problems the corpus check found, on stderr; then forget them. */
+static void print_report(vx_data_report *report)
+{
+    vx_data_report_print(report, stderr);
+    vx_data_report_clear(report);
+}
+
+/* The error of the library call that just failed, on stderr; returns exit status 1. */
+static int fail_with_last_error(void)
+{
+    fprintf(stderr, "voxc-train: %s\n", vx_last_error());
+    return 1;
+}
+
+/* Where the run starts: a resumed checkpoint, or scratch / the initial weights. */
+static void print_start(bool resumed, int64_t start_step, int64_t steps, const char *started_from)
+{
+    if (resumed)
+        fprintf(stderr, "resuming at step %lld of %lld from %s\n", (long long)start_step, (long long)steps,
+                started_from);
+    else
+        fprintf(stderr, "starting from %s; training to step %lld\n", started_from, (long long)steps);
+}
+
+/* How the run ended when it did not train to the end: stopped by a signal, or nothing to do. */
+static void print_end(bool stopped, int sig, int64_t step, int64_t start_step, const char *ckpt)
+{
+    if (stopped)
+        fprintf(stderr, "stopped%s at step %lld; checkpoint %s; run the same command to resume\n",
+                sig == SIGINT ? " by SIGINT" : sig == SIGTERM ? " by SIGTERM" : "", (long long)step, ckpt);
+    else if (step == start_step)
+        fprintf(stderr, "nothing to do: the run is at step %lld (raise --steps to train on); "
+                "checkpoint %s\n", (long long)step, ckpt);
+}
+
 /* --- hifigan ------------------------------------------------------------------------------ */
 
 typedef struct hifigan_options {
@@ -331,22 +368,7 @@ static void print_summary_hifigan(const vx_hifigan_trainer_info *in, const hifig
     fprintf(stderr, "model: HiFi-GAN %s, generator %.3f M parameters, discriminators %.3f M; "
             "%lld steps per epoch\n", o->config, in->params_g / 1e6, in->params_d / 1e6,
             (long long)in->steps_per_epoch);
-    if (in->resumed)
-        fprintf(stderr, "resuming at step %lld of %lld from %s\n", (long long)in->start_step,
-                (long long)o->run.steps, in->started_from);
-    else
-        fprintf(stderr, "starting from %s; training to step %lld\n", in->started_from,
-                (long long)o->run.steps);
-}
-
-static void print_end(bool stopped, int sig, int64_t step, int64_t start_step, const char *ckpt)
-{
-    if (stopped)
-        fprintf(stderr, "stopped%s at step %lld; checkpoint %s; run the same command to resume\n",
-                sig == SIGINT ? " by SIGINT" : sig == SIGTERM ? " by SIGTERM" : "", (long long)step, ckpt);
-    else if (step == start_step)
-        fprintf(stderr, "nothing to do: the run is at step %lld (raise --steps to train on); "
-                "checkpoint %s\n", (long long)step, ckpt);
+    print_start(in->resumed, in->start_step, o->run.steps, in->started_from);
 }
 
 static int run_hifigan(int argc, char **argv)
@@ -357,18 +379,14 @@ static int run_hifigan(int argc, char **argv)
         return rc == 1 ? 0 : rc;
     vx_data_report report = {0};
     vx_hifigan_trainer *t = vx_hifigan_trainer_new(&o.run, &report);
-    vx_data_report_print(&report, stderr);
-    vx_data_report_clear(&report);
-    if (!t) {
-        fprintf(stderr, "voxc-train: %s\n", vx_last_error());
-        return 1;
-    }
+    print_report(&report);
+    if (!t)
+        return fail_with_last_error();
     if (!o.quiet)
         print_summary_hifigan(vx_hifigan_trainer_get_info(t), &o);
     vx_hifigan_run_result r;
-    vx_status st = vx_hifigan_trainer_run(t, &r);
-    if (st != VX_OK) {
-        fprintf(stderr, "voxc-train: %s\n", vx_last_error());
+    if (vx_hifigan_trainer_run(t, &r) != VX_OK) {
+        fail_with_last_error();
         vx_hifigan_trainer_free(t);
         return 1;
     }
@@ -432,12 +450,7 @@ static void print_summary_fastspeech2(const vx_fs2_trainer_info *in, const fs2_o
             o->run.train.optim.lr, (long long)o->run.train.schedule.warmup);
     if (in->voice_config)
         fprintf(stderr, "model file: %s/model.safetensors (phonemes from %s)\n", o->run.run_dir, in->voice_config);
-    if (in->resumed)
-        fprintf(stderr, "resuming at step %lld of %lld from %s\n", (long long)in->start_step,
-                (long long)o->run.steps, in->started_from);
-    else
-        fprintf(stderr, "starting from %s; training to step %lld\n", in->started_from,
-                (long long)o->run.steps);
+    print_start(in->resumed, in->start_step, o->run.steps, in->started_from);
 }
 
 static int run_fastspeech2(int argc, char **argv)
@@ -448,18 +461,14 @@ static int run_fastspeech2(int argc, char **argv)
         return rc == 1 ? 0 : rc;
     vx_data_report report = {0};
     vx_fs2_trainer *t = vx_fs2_trainer_new(&o.run, &report);
-    vx_data_report_print(&report, stderr);
-    vx_data_report_clear(&report);
-    if (!t) {
-        fprintf(stderr, "voxc-train: %s\n", vx_last_error());
-        return 1;
-    }
+    print_report(&report);
+    if (!t)
+        return fail_with_last_error();
     if (!o.quiet)
         print_summary_fastspeech2(vx_fs2_trainer_get_info(t), &o);
     vx_fs2_run_result r;
-    vx_status st = vx_fs2_trainer_run(t, &r);
-    if (st != VX_OK) {
-        fprintf(stderr, "voxc-train: %s\n", vx_last_error());
+    if (vx_fs2_trainer_run(t, &r) != VX_OK) {
+        fail_with_last_error();
         vx_fs2_trainer_free(t);
         return 1;
     }

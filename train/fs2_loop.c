@@ -14,7 +14,6 @@
 #include "nn/safetensors.h"
 #include "train/checkpoint.h"
 #include "train/log.h"
-#include "train/mkdirs.h"
 #include "train/run_common.h"
 #include "train/stop.h"
 
@@ -22,8 +21,8 @@
 
 struct vx_fs2_trainer {
     vx_fs2_run_opts o;
-    char log_path[PATH_BUF], svg_path[PATH_BUF], model_path[PATH_BUF];
-    char voice_path[PATH_BUF], started_from[PATH_BUF];
+    vx_run_state run;               /* the run folder, step and checkpoints */
+    char model_path[PATH_BUF], voice_path[PATH_BUF];
     vx_dataset *ds;
     vx_feature_cache *cache;
     vx_fs2_data *data;
@@ -39,9 +38,6 @@ struct vx_fs2_trainer {
     vx_fs2_batch batch;
     vx_fs2_file_info file_info;     /* for model.safetensors               */
     bool exports;
-    int64_t step;                   /* completed steps                     */
-    int64_t saved_step;             /* step of the newest checkpoint (−1: none) */
-    char checkpoint[PATH_BUF];
     bool model_written;
     vx_fs2_trainer_info info;
 };
@@ -186,12 +182,9 @@ static vx_status read_saved_run(const char *path, saved_run *out)
     vx_st_file *f = vx_st_open(path);
     if (!f)
         return vx_last_status();
-    const char *cfg = vx_st_metadata(f, "config");
-    vx_json *j = cfg ? vx_json_parse(cfg, strlen(cfg), path) : NULL;
+    vx_json *j = vx_run_saved_config(f, path);
     vx_status st = VX_OK;
-    if (!cfg)
-        st = vx_fail(VX_ERR_FORMAT, "%s: the checkpoint has no config; it was not written by voxc-train", path);
-    else if (!j)
+    if (!j)
         st = vx_last_status();
     else if (strcmp(vx_json_get_string(j, "model", ""), "fastspeech2") != 0)
         st = vx_fail(VX_ERR_ARG, "%s holds a %s run, not fastspeech2; use another --out for a new run", path,
@@ -244,7 +237,7 @@ static vx_ckpt make_ckpt(vx_fs2_trainer *t, vx_ckpt_optim *optim)
 {
     *optim = (vx_ckpt_optim){"adam", t->optim};
     return (vx_ckpt){.tensors = t->state, .n_tensors = t->n_state, .optims = optim, .n_optims = 1,
-                     .step = t->step, .rng = vx_ctx_rng(t->ctx), .config = t->config_json};
+                     .step = t->run.step, .rng = vx_ctx_rng(t->ctx), .config = t->config_json};
 }
 
 static vx_status collect_state(vx_fs2_trainer *t)
@@ -302,14 +295,7 @@ static vx_status voice_info(vx_fs2_trainer *t, const char *saved)
 static vx_status setup_data(vx_fs2_trainer *t, vx_data_report *report)
 {
     const vx_fs2_run_opts *o = &t->o;
-    char cache_dir[PATH_BUF];
-    snprintf(cache_dir, sizeof cache_dir, "%s/cache", o->run_dir);
-    vx_status st = vx_mkdirs(o->run_dir);
-    if (st == VX_OK && !(t->ds = vx_dataset_open(o->data, report)))
-        st = vx_last_status();
-    vx_cache_opts co = {.dir = o->cache_dir ? o->cache_dir : cache_dir, .progress = o->log};
-    if (st == VX_OK && !(t->cache = vx_feature_cache_open(t->ds, &co, report, &t->info.cache)))
-        st = vx_last_status();
+    vx_status st = vx_run_open_corpus(&t->run, o->data, o->cache_dir, report, &t->ds, &t->cache, &t->info.cache);
     if (st == VX_OK && vx_feature_cache_mel_cfg(t->cache)->mel.n_mels != o->model.n_mels)
         st = vx_fail(VX_ERR_ARG, "fastspeech2 run: the model predicts %d mels but the features have %d",
                      o->model.n_mels, vx_feature_cache_mel_cfg(t->cache)->mel.n_mels);
@@ -359,13 +345,10 @@ static vx_status setup_model(vx_fs2_trainer *t, const saved_run *saved, const ch
     if (st == VX_OK && saved) {
         vx_ckpt_optim co;
         vx_ckpt ck = make_ckpt(t, &co);
-        st = vx_ckpt_load(resume_path, &ck, NULL);
-        if (st == VX_OK) {
-            t->step = t->saved_step = ck.step;
-            snprintf(t->checkpoint, sizeof t->checkpoint, "%s", resume_path);
+        st = vx_run_resume_from(&t->run, resume_path, &ck);
+        if (st == VX_OK)
             vx_run_note(o->log, "resuming from %s (step %lld%s%s)", resume_path, (long long)ck.step,
                         saved->train_note ? "; it was trained with " : "", saved->train_note ? saved->train_note : "");
-        }
     }
     t->info.batches_per_epoch = vx_fs2_sampler_count(t->train_sampler);
     return st;
@@ -381,17 +364,13 @@ vx_fs2_trainer *vx_fs2_trainer_new(const vx_fs2_run_opts *o, vx_data_report *rep
     if (!t)
         return vx_fail_null(VX_ERR_OOM, "fastspeech2 run: out of memory");
     t->o = *o;
-    t->saved_step = -1;
+    vx_run_state_init(&t->run, o->run_dir, o->keep, o->log);
     if (o->threads > 0)
         vx_threads_set(o->threads);
-    char latest[PATH_BUF], resume_path[PATH_BUF];
-    snprintf(t->log_path, sizeof t->log_path, "%s/train.jsonl", o->run_dir);
-    snprintf(t->svg_path, sizeof t->svg_path, "%s/losses.svg", o->run_dir);
+    char resume_path[PATH_BUF];
     snprintf(t->model_path, sizeof t->model_path, "%s/model.safetensors", o->run_dir);
-    snprintf(latest, sizeof latest, "%s/latest", o->run_dir);
-    snprintf(t->started_from, sizeof t->started_from, "scratch");
     vx_status st = setup_data(t, report);
-    bool resuming = st == VX_OK && file_exists(latest);
+    bool resuming = st == VX_OK && vx_run_can_resume(&t->run);
     saved_run saved = {0};
     if (resuming)
         st = vx_ckpt_latest(o->run_dir, resume_path, sizeof resume_path);
@@ -402,12 +381,9 @@ vx_fs2_trainer *vx_fs2_trainer_new(const vx_fs2_run_opts *o, vx_data_report *rep
     if (st == VX_OK)
         st = setup_model(t, resuming ? &saved : NULL, resume_path);
     saved_run_free(&saved);
-    if (st == VX_OK && resuming) {
-        t->info.resumed = true;
-        snprintf(t->started_from, sizeof t->started_from, "%s", resume_path);
-    }
-    t->info.start_step = t->step;
-    t->info.started_from = t->started_from;
+    t->info.resumed = st == VX_OK && resuming;
+    t->info.start_step = t->run.step;
+    t->info.started_from = t->run.started_from;
     if (st != VX_OK) {
         vx_fs2_trainer_free(t);
         return NULL;
@@ -517,11 +493,9 @@ static vx_status save_checkpoint(vx_fs2_trainer *t)
 {
     vx_ckpt_optim co;
     vx_ckpt ck = make_ckpt(t, &co);
-    vx_status st = vx_run_checkpoint(t->o.run_dir, &ck, t->o.keep, t->log_path, t->svg_path, t->checkpoint,
-                                     sizeof t->checkpoint, t->o.log);
+    vx_status st = vx_run_save(&t->run, &ck);
     if (st != VX_OK)
         return st;
-    t->saved_step = t->step;
     if (!t->exports)
         return VX_OK;
     st = vx_fs2_save(t->model_path, t->model, &t->file_info);
@@ -547,19 +521,20 @@ static void bad_terms(const vx_fs2_losses *l, char *buf, size_t size)
         snprintf(buf, size, "none (the gradient is)");
 }
 
-/* After a NaN/Inf at step t->step + 1: nothing was updated, so checkpoint the
+/* After a NaN/Inf at step t->run.step + 1: nothing was updated, so checkpoint the
  * state of the step before and say where it is. */
 static vx_status numeric_failure(vx_fs2_trainer *t, const vx_fs2_losses *l)
 {
     char why[1024], terms[128];
     snprintf(why, sizeof why, "%s", vx_last_error());
     bad_terms(l, terms, sizeof terms);
-    long long bad = (long long)(t->step + 1);
-    if (t->saved_step != t->step && save_checkpoint(t) != VX_OK)
+    long long bad = (long long)(t->run.step + 1);
+    if (t->run.saved_step != t->run.step && save_checkpoint(t) != VX_OK)
         return vx_fail(VX_ERR_NUMERIC, "step %lld: %s (non-finite loss terms: %s); saving the last good "
                        "state failed too: %s", bad, why, terms, vx_last_error());
     return vx_fail(VX_ERR_NUMERIC, "step %lld: %s (non-finite loss terms: %s); the run stopped; the last "
-                   "good checkpoint is %s (step %lld)", bad, why, terms, t->checkpoint, (long long)t->saved_step);
+                   "good checkpoint is %s (step %lld)", bad, why, terms, t->run.checkpoint,
+                   (long long)t->run.saved_step);
 }
 
 static vx_status log_step(vx_fs2_trainer *t, vx_trainlog *lg, const vx_fs2_losses *l, double lr,
@@ -574,13 +549,13 @@ static vx_status log_step(vx_fs2_trainer *t, vx_trainlog *lg, const vx_fs2_losse
         {"loss_val_energy", val->energy},
     };
     int n = (int)(sizeof v / sizeof v[0]);
-    return vx_trainlog_step(lg, t->step, v, isnan(val->total) ? n - 6 : n);
+    return vx_trainlog_step(lg, t->run.step, v, isnan(val->total) ? n - 6 : n);
 }
 
-/* One training step on batch k = t->step. */
+/* One training step on batch k = t->run.step. */
 static vx_status train_step(vx_fs2_trainer *t, vx_fs2_losses *l)
 {
-    vx_status st = vx_fs2_sampler_fill(t->train_sampler, t->step, &t->batch);
+    vx_status st = vx_fs2_sampler_fill(t->train_sampler, t->run.step, &t->batch);
     if (st != VX_OK)
         return st;
     vx_ctx_reset(t->ctx);
@@ -599,15 +574,14 @@ vx_status vx_fs2_trainer_run(vx_fs2_trainer *t, vx_fs2_run_result *r)
     memset(r, 0, sizeof *r);
     r->val.total = NAN;
     const vx_fs2_run_opts *o = &t->o;
-    vx_trainlog *lg = vx_trainlog_open(t->log_path, o->steps);
-    if (!lg)
+    vx_run_state *run = &t->run;
+    vx_run_loop loop;
+    if (vx_run_loop_open(&loop, run, o->steps) != VX_OK)
         return vx_last_status();
-    vx_trainlog_set_progress(lg, NULL);
     vx_status st = vx_stop_install();
     bool training = vx_set_training(t->ctx, true);
-    double t0 = vx_run_clock();
-    int64_t first = t->step;
-    while (st == VX_OK && t->step < o->steps && !vx_stop_requested()) {
+    vx_run_loop_start(&loop, run);
+    while (st == VX_OK && run->step < o->steps && !vx_stop_requested()) {
         double lr = vx_optim_lr(t->optim, 0);
         vx_fs2_losses l = {0};
         st = train_step(t, &l);
@@ -617,44 +591,35 @@ vx_status vx_fs2_trainer_run(vx_fs2_trainer *t, vx_fs2_run_result *r)
         }
         if (st != VX_OK)
             break;
-        t->step++;
+        run->step++;
         r->last = l;
         vx_fs2_losses val = {.total = NAN};
-        if (o->val_every > 0 && t->step % o->val_every == 0 && t->val_sampler) {
+        if (vx_run_due(run->step, o->val_every) && t->val_sampler) {
             if (vx_fs2_trainer_validate(t, &val) != VX_OK) {
-                vx_run_note(o->log, "note: validation at step %lld failed: %s", (long long)t->step,
-                            vx_last_error());
+                vx_run_note_validation_failed(o->log, run->step);
                 val.total = NAN;
             } else {
                 r->val = val;
             }
         }
-        st = log_step(t, lg, &l, lr, t->batch.frames, &val);
+        st = log_step(t, loop.jsonl, &l, lr, t->batch.frames, &val);
         if (st != VX_OK)
             break;
-        double elapsed = vx_run_clock() - t0;
         vx_log_value pv[3] = {{"loss", l.total}, {"mel", l.postnet_mel}, {"val", val.total}};
-        vx_run_progress(o->log, t->step, o->steps, pv, isnan(val.total) ? 2 : 3,
-                        elapsed > 0 ? (double)(t->step - first) / elapsed : 0);
-        if (o->ckpt_every > 0 && t->step % o->ckpt_every == 0)
+        vx_run_progress(o->log, run->step, o->steps, pv, isnan(val.total) ? 2 : 3, vx_run_loop_rate(&loop, run));
+        if (vx_run_due(run->step, o->ckpt_every))
             st = save_checkpoint(t);
         if (st == VX_OK && o->on_step)
-            o->on_step(o->user, t->step, &l);
+            o->on_step(o->user, run->step, &l);
     }
-    if (t->step > first)
-        r->step_s = (vx_run_clock() - t0) / (double)(t->step - first);
+    if (run->step > loop.first)
+        r->step_s = (vx_run_clock() - loop.t0) / (double)(run->step - loop.first);
     vx_set_training(t->ctx, training);
-    r->stopped = vx_stop_requested() && t->step < o->steps;
-    r->signal = vx_stop_signal();
-    vx_stop_uninstall();
-    vx_run_progress_end(o->log);
-    vx_status close_st = vx_trainlog_close(lg);
-    if (st == VX_OK)
-        st = close_st;
-    if (st == VX_OK && (t->saved_step != t->step || (t->exports && !t->model_written)))
+    st = vx_run_loop_close(&loop, run, o->steps, st, &r->stopped, &r->signal);
+    if (st == VX_OK && (run->saved_step != run->step || (t->exports && !t->model_written)))
         st = save_checkpoint(t);
-    r->step = t->step;
-    snprintf(r->checkpoint, sizeof r->checkpoint, "%s", t->saved_step >= 0 ? t->checkpoint : "");
+    r->step = run->step;
+    snprintf(r->checkpoint, sizeof r->checkpoint, "%s", run->saved_step >= 0 ? run->checkpoint : "");
     snprintf(r->model_file, sizeof r->model_file, "%s", t->model_written ? t->model_path : "");
     return st;
 }

@@ -4,7 +4,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/json.h"
 #include "core/threads.h"
@@ -16,7 +15,6 @@
 #include "train/hifigan_piper.h"
 #include "train/loader.h"
 #include "train/log.h"
-#include "train/mkdirs.h"
 #include "train/run_common.h"
 #include "train/stop.h"
 
@@ -24,7 +22,7 @@
 
 struct vx_hifigan_trainer {
     vx_hifigan_run_opts o;
-    char log_path[PATH_BUF], svg_path[PATH_BUF], started_from[PATH_BUF];
+    vx_run_state run;                   /* the run folder, step and checkpoints */
     vx_dataset *ds;
     vx_feature_cache *cache;
     int *train_idx, *val_idx;           /* cache clip indices */
@@ -37,9 +35,6 @@ struct vx_hifigan_trainer {
     char *config_json;
     vx_segment_sampler *sampler;
     vx_logmel *val_mel;                 /* the loss mel, for validation */
-    int64_t step;                       /* completed steps              */
-    int64_t saved_step;                 /* step of the newest checkpoint (−1: none) */
-    char checkpoint[PATH_BUF];
     vx_hifigan_trainer_info info;
 };
 
@@ -178,7 +173,7 @@ static vx_ckpt make_ckpt(vx_hifigan_trainer *t, vx_ckpt_optim optims[2])
     optims[0] = (vx_ckpt_optim){"g", vx_hifigan_gan_optim_g(t->gan)};
     optims[1] = (vx_ckpt_optim){"d", vx_hifigan_gan_optim_d(t->gan)};
     return (vx_ckpt){.tensors = t->state, .n_tensors = t->n_state, .optims = optims, .n_optims = 2,
-                     .step = t->step, .rng = vx_ctx_rng(t->ctx), .config = t->config_json};
+                     .step = t->run.step, .rng = vx_ctx_rng(t->ctx), .config = t->config_json};
 }
 
 /* The "generator" object of a checkpoint's config, re-serialised (malloc'd). */
@@ -187,16 +182,13 @@ static char *saved_generator_json(const char *path, char **train_json)
     vx_st_file *f = vx_st_open(path);
     if (!f)
         return NULL;
-    const char *cfg = vx_st_metadata(f, "config");
-    vx_json *j = cfg ? vx_json_parse(cfg, strlen(cfg), path) : NULL;
+    vx_json *j = vx_run_saved_config(f, path);
     const vx_json *g = j ? vx_json_get(j, "generator") : NULL;
     vx_hifigan_config gc;
     vx_hifigan_disc_config dc;
     char *out = NULL;
     size_t len = 0;
-    if (!cfg)
-        vx_fail(VX_ERR_FORMAT, "%s: the checkpoint has no config; it was not written by voxc-train", path);
-    else if (j && vx_hifigan_config_from_json(g, path, &gc, &dc) == VX_OK) {
+    if (j && vx_hifigan_config_from_json(g, path, &gc, &dc) == VX_OK) {
         FILE *m = open_memstream(&out, &len);
         if (m) {
             vx_hifigan_config_write_json(m, &gc, &dc);
@@ -233,14 +225,10 @@ static vx_status resume(vx_hifigan_trainer *t, const char *path)
     if (st == VX_OK) {
         vx_ckpt_optim optims[2];
         vx_ckpt ck = make_ckpt(t, optims);
-        st = vx_ckpt_load(path, &ck, NULL);
-        if (st == VX_OK) {
-            t->step = t->saved_step = ck.step;
-            snprintf(t->checkpoint, sizeof t->checkpoint, "%s", path);
-            if (saved_train)
-                vx_run_note(t->o.log, "resuming from %s (step %lld; it was trained with %s)", path,
-                            (long long)ck.step, saved_train);
-        }
+        st = vx_run_resume_from(&t->run, path, &ck);
+        if (st == VX_OK && saved_train)
+            vx_run_note(t->o.log, "resuming from %s (step %lld; it was trained with %s)", path,
+                        (long long)ck.step, saved_train);
     }
     free(saved);
     free(saved_train);
@@ -300,8 +288,6 @@ static vx_status init_from_piper(vx_hifigan_trainer *t, const char *voice_path)
     return st;
 }
 
-static bool file_exists(const char *path) { return access(path, F_OK) == 0; }
-
 vx_hifigan_trainer *vx_hifigan_trainer_new(const vx_hifigan_run_opts *o, vx_data_report *report)
 {
     if (!o)
@@ -312,20 +298,10 @@ vx_hifigan_trainer *vx_hifigan_trainer_new(const vx_hifigan_run_opts *o, vx_data
     if (!t)
         return vx_fail_null(VX_ERR_OOM, "hifigan run: out of memory");
     t->o = *o;
-    t->saved_step = -1;
+    vx_run_state_init(&t->run, o->run_dir, o->keep, o->log);
     if (o->threads > 0)
         vx_threads_set(o->threads);
-    char cache_dir[PATH_BUF], latest[PATH_BUF];
-    snprintf(cache_dir, sizeof cache_dir, "%s/cache", o->run_dir);
-    snprintf(t->log_path, sizeof t->log_path, "%s/train.jsonl", o->run_dir);
-    snprintf(t->svg_path, sizeof t->svg_path, "%s/losses.svg", o->run_dir);
-    snprintf(latest, sizeof latest, "%s/latest", o->run_dir);
-    vx_status st = vx_mkdirs(o->run_dir);
-    if (st == VX_OK && !(t->ds = vx_dataset_open(o->data, report)))
-        st = vx_last_status();
-    vx_cache_opts co = {.dir = o->cache_dir ? o->cache_dir : cache_dir, .progress = o->log};
-    if (st == VX_OK && !(t->cache = vx_feature_cache_open(t->ds, &co, report, &t->info.cache)))
-        st = vx_last_status();
+    vx_status st = vx_run_open_corpus(&t->run, o->data, o->cache_dir, report, &t->ds, &t->cache, &t->info.cache);
     if (st == VX_OK) {
         const vx_logmel_cfg *mc = vx_feature_cache_mel_cfg(t->cache);
         if (vx_hifigan_hop(&o->gen) != mc->stft.hop || o->gen.n_mels != mc->mel.n_mels)
@@ -356,28 +332,26 @@ vx_hifigan_trainer *vx_hifigan_trainer_new(const vx_hifigan_run_opts *o, vx_data
         st = vx_fail(VX_ERR_OOM, "hifigan run: out of memory");
     if (st == VX_OK && !(t->val_mel = vx_logmel_new(&o->train.loss_mel)))
         st = vx_last_status();
-    snprintf(t->started_from, sizeof t->started_from, "scratch");
-    if (st == VX_OK && file_exists(latest)) {
+    if (st == VX_OK && vx_run_can_resume(&t->run)) {
         char path[PATH_BUF];
         st = vx_ckpt_latest(o->run_dir, path, sizeof path);
         if (st == VX_OK)
             st = resume(t, path);
         if (st == VX_OK) {
             t->info.resumed = true;
-            snprintf(t->started_from, sizeof t->started_from, "%s", path);
             if (o->init_ckpt || o->init_piper)
                 vx_run_note(t->o.log, "note: %s is ignored: the run resumes",
                             o->init_ckpt ? "--init" : "--init-from-piper");
         }
     } else if (st == VX_OK && o->init_ckpt) {
         st = init_from_checkpoint(t, o->init_ckpt);
-        snprintf(t->started_from, sizeof t->started_from, "%s", o->init_ckpt);
+        snprintf(t->run.started_from, sizeof t->run.started_from, "%s", o->init_ckpt);
     } else if (st == VX_OK && o->init_piper) {
         st = init_from_piper(t, o->init_piper);
-        snprintf(t->started_from, sizeof t->started_from, "%s", o->init_piper);
+        snprintf(t->run.started_from, sizeof t->run.started_from, "%s", o->init_piper);
     }
-    t->info.start_step = t->step;
-    t->info.started_from = t->started_from;
+    t->info.start_step = t->run.step;
+    t->info.started_from = t->run.started_from;
     if (st != VX_OK) {
         vx_hifigan_trainer_free(t);
         return NULL;
@@ -483,39 +457,35 @@ static vx_status save_checkpoint(vx_hifigan_trainer *t)
 {
     vx_ckpt_optim optims[2];
     vx_ckpt ck = make_ckpt(t, optims);
-    vx_status st = vx_run_checkpoint(t->o.run_dir, &ck, t->o.keep, t->log_path, t->svg_path, t->checkpoint,
-                                     sizeof t->checkpoint, t->o.log);
-    if (st == VX_OK)
-        t->saved_step = t->step;
-    return st;
+    return vx_run_save(&t->run, &ck);
 }
 
 /* The progress line (train/run_common.h). */
 static void progress(const vx_hifigan_trainer *t, const vx_hifigan_losses *l, double val, double rate)
 {
     vx_log_value v[4] = {{"loss_g", l->gen_all}, {"loss_d", l->disc_all}, {"mel", l->mel}, {"val_mel", val}};
-    vx_run_progress(t->o.log, t->step, t->o.steps, v, isnan(val) ? 3 : 4, rate);
+    vx_run_progress(t->o.log, t->run.step, t->o.steps, v, isnan(val) ? 3 : 4, rate);
 }
 
-/* After a NaN/Inf at step t->step + 1: keep or save the last good state and
+/* After a NaN/Inf at step t->run.step + 1: keep or save the last good state and
  * say where it is. */
 static vx_status numeric_failure(vx_hifigan_trainer *t, int64_t d_steps_before)
 {
     char why[1024];
     snprintf(why, sizeof why, "%s", vx_last_error());
-    int64_t bad = t->step + 1;
+    int64_t bad = t->run.step + 1;
     bool untouched = vx_optim_steps(vx_hifigan_gan_optim_d(t->gan)) == d_steps_before;
-    if (untouched && t->saved_step != t->step && save_checkpoint(t) != VX_OK)
+    if (untouched && t->run.saved_step != t->run.step && save_checkpoint(t) != VX_OK)
         return vx_fail(VX_ERR_NUMERIC, "step %lld: %s; saving the last good state failed too: %s",
                        (long long)bad, why, vx_last_error());
-    if (untouched || t->saved_step >= 0)
+    if (untouched || t->run.saved_step >= 0)
         return vx_fail(VX_ERR_NUMERIC, "step %lld: %s; the run stopped; the last good checkpoint is %s "
-                       "(step %lld)", (long long)bad, why, t->checkpoint, (long long)t->saved_step);
+                       "(step %lld)", (long long)bad, why, t->run.checkpoint, (long long)t->run.saved_step);
     return vx_fail(VX_ERR_NUMERIC, "step %lld: %s; the run stopped; the discriminator was already "
                    "updated in this step and no earlier checkpoint exists", (long long)bad, why);
 }
 
-/* One training step on batch k = t->step. */
+/* One training step on batch k = t->run.step. */
 static vx_status train_step(vx_hifigan_trainer *t, vx_batch *b, vx_hifigan_losses *l)
 {
     vx_ctx_reset(t->ctx);
@@ -537,7 +507,7 @@ static vx_status log_step(vx_hifigan_trainer *t, vx_trainlog *lg, const vx_hifig
         {"loss_val_mel", val},
     };
     int n = (int)(sizeof v / sizeof v[0]);
-    return vx_trainlog_step(lg, t->step, v, isnan(val) ? n - 1 : n);
+    return vx_trainlog_step(lg, t->run.step, v, isnan(val) ? n - 1 : n);
 }
 
 vx_status vx_hifigan_trainer_run(vx_hifigan_trainer *t, vx_hifigan_run_result *r)
@@ -547,23 +517,22 @@ vx_status vx_hifigan_trainer_run(vx_hifigan_trainer *t, vx_hifigan_run_result *r
     memset(r, 0, sizeof *r);
     r->val_mel = NAN;
     const vx_hifigan_run_opts *o = &t->o;
-    vx_trainlog *lg = vx_trainlog_open(t->log_path, o->steps);
-    if (!lg)
+    vx_run_state *run = &t->run;
+    vx_run_loop loop;
+    if (vx_run_loop_open(&loop, run, o->steps) != VX_OK)
         return vx_last_status();
-    vx_trainlog_set_progress(lg, NULL);
     vx_loader *ld = NULL;
     vx_batch sync_batch = {0};
     vx_status st = VX_OK;
-    if (o->loader_depth > 0 && t->step < o->steps &&
-        !(ld = vx_loader_start(vx_segment_fill, t->sampler, t->step, o->loader_depth)))
+    if (o->loader_depth > 0 && run->step < o->steps &&
+        !(ld = vx_loader_start(vx_segment_fill, t->sampler, run->step, o->loader_depth)))
         st = vx_last_status();
     if (st == VX_OK)
         st = vx_stop_install();
-    double t0 = vx_run_clock();
-    int64_t first = t->step;
-    while (st == VX_OK && t->step < o->steps && !vx_stop_requested()) {
+    vx_run_loop_start(&loop, run);
+    while (st == VX_OK && run->step < o->steps && !vx_stop_requested()) {
         vx_batch *b = &sync_batch;
-        st = ld ? vx_loader_next(ld, &b) : vx_segment_fill(t->sampler, t->step, b);
+        st = ld ? vx_loader_next(ld, &b) : vx_segment_fill(t->sampler, run->step, b);
         if (st != VX_OK)
             break;
         vx_optim *og = vx_hifigan_gan_optim_g(t->gan);
@@ -579,39 +548,31 @@ vx_status vx_hifigan_trainer_run(vx_hifigan_trainer *t, vx_hifigan_run_result *r
         }
         if (st != VX_OK)
             break;
-        t->step++;
+        run->step++;
         r->last = l;
         double val = NAN;
-        if (o->val_every > 0 && t->step % o->val_every == 0 && t->info.n_val > 0) {
+        if (vx_run_due(run->step, o->val_every) && t->info.n_val > 0) {
             val = vx_hifigan_trainer_validate(t);
             if (isnan(val))
-                vx_run_note(t->o.log, "note: validation at step %lld failed: %s", (long long)t->step,
-                            vx_last_error());
+                vx_run_note_validation_failed(o->log, run->step);
             else
                 r->val_mel = val;
         }
-        st = log_step(t, lg, &l, lr, val);
+        st = log_step(t, loop.jsonl, &l, lr, val);
         if (st != VX_OK)
             break;
-        double elapsed = vx_run_clock() - t0;
-        progress(t, &l, val, elapsed > 0 ? (double)(t->step - first) / elapsed : 0);
-        if (o->ckpt_every > 0 && t->step % o->ckpt_every == 0)
+        progress(t, &l, val, vx_run_loop_rate(&loop, run));
+        if (vx_run_due(run->step, o->ckpt_every))
             st = save_checkpoint(t);
         if (st == VX_OK && o->on_step)
-            o->on_step(o->user, t->step, &l);
+            o->on_step(o->user, run->step, &l);
     }
     vx_loader_stop(ld);
     vx_batch_free(&sync_batch);
-    r->stopped = vx_stop_requested() && t->step < o->steps;
-    r->signal = vx_stop_signal();
-    vx_stop_uninstall();
-    vx_run_progress_end(o->log);
-    vx_status close_st = vx_trainlog_close(lg);
-    if (st == VX_OK)
-        st = close_st;
-    if (st == VX_OK && t->saved_step != t->step)
+    st = vx_run_loop_close(&loop, run, o->steps, st, &r->stopped, &r->signal);
+    if (st == VX_OK && run->saved_step != run->step)
         st = save_checkpoint(t);
-    r->step = t->step;
-    snprintf(r->checkpoint, sizeof r->checkpoint, "%s", t->saved_step >= 0 ? t->checkpoint : "");
+    r->step = run->step;
+    snprintf(r->checkpoint, sizeof r->checkpoint, "%s", run->saved_step >= 0 ? run->checkpoint : "");
     return st;
 }

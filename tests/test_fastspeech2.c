@@ -203,7 +203,7 @@ START_TEST(three_adam_updates_match_pytorch)
         vx_fs2_losses l;
         ck_assert_msg(vx_fs2_train_step(p.ctx, p.m, opt, tc.grad_clip, &p.in, &p.tg, &l) == VX_OK, "%s",
                       vx_last_error());
-        char prefix[16];
+        char prefix[32];
         snprintf(prefix, sizeof prefix, "train.s%d.", s);
         assert_losses(p.ctx, p.f, &l, prefix);
         ck_assert(l.grad_norm > 1.0); /* the clip is active */

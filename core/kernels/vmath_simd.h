@@ -36,6 +36,107 @@ static inline VF v_ldexp(VF p, VF n)
 }
 #endif
 
+/* --- polynomials ------------------------------------------------------------- */
+
+/* c[0]·xⁿ⁻¹ + c[1]·xⁿ⁻² + … + c[n−1] by Horner's rule, one FMA per
+ * coefficient (unrolled: n is a constant at every call). */
+static inline __attribute__((always_inline)) VF v_horner(VF x, const float *c, int n)
+{
+    VF p = v_set(c[0]);
+#pragma GCC unroll 16
+    for (int i = 1; i < n; i++)
+        p = v_fma(p, x, v_set(c[i]));
+    return p;
+}
+
+/* e^r: 1/7!, 1/6!, …, 1/2!, 1, 1 (Taylor, highest power first) */
+static const float EXP_TAYLOR[8] = {
+    1.984127e-04f,
+    1.3888889e-03f,
+    8.333334e-03f,
+    4.1666668e-02f,
+    1.6666667e-01f,
+    0.5f,
+    1.0f,
+    1.0f,
+};
+
+/* expm1(r)'s r² factor: 1/9!, …, 1/3!, 1/2! */
+static const float EXPM1_TAYLOR[8] = {
+    2.7557319e-06f,
+    2.4801588e-05f,
+    1.984127e-04f,
+    1.3888889e-03f,
+    8.333334e-03f,
+    4.1666668e-02f,
+    1.6666667e-01f,
+    0.5f,
+};
+
+/* atanh(f)/f in f²: 1/11, 1/9, 1/7, 1/5, 1/3 */
+static const float LOG_ATANH[5] = {
+    9.090909e-02f,
+    1.1111111e-01f,
+    1.4285715e-01f,
+    2.e-01f,
+    3.3333334e-01f,
+};
+
+/* erf's Taylor series in z² after the z term: (−1)^n·2/√π/(n!(2n+1)), n = 11 … 1 */
+static const float ERF_SERIES[11] = {
+    -1.2290555e-09f,
+    1.4807193e-08f,
+    -1.6365844e-07f,
+    1.6462114e-06f,
+    -1.492565e-05f,
+    1.20553326e-04f,
+    -8.548327e-04f,
+    5.223978e-03f,
+    -2.6866172e-02f,
+    1.1283792e-01f,
+    -3.7612638e-01f,
+};
+
+/* h(u) of v_erfcx, fitted by tests/ref/fit_erfc.py */
+static const float ERFCX_H[13] = {
+    -6.2298426e-08f,
+    -1.9389581e-08f,
+    8.9087007e-07f,
+    -9.2282704e-07f,
+    -8.996984e-06f,
+    2.3048888e-05f,
+    9.7122116e-05f,
+    -3.860447e-04f,
+    -1.6896869e-03f,
+    5.2135726e-03f,
+    5.6298863e-02f,
+    2.1279465e-01f,
+    4.9727052e-01f,
+};
+
+/* h(u) of v_gelu, fitted by tests/ref/fit_gelu.py */
+static const float GELU_H[10] = {
+    4.013543e-05f,
+    -1.5508193e-04f,
+    -2.36137e-05f,
+    1.00458e-03f,
+    -6.0942525e-04f,
+    -6.4116297e-03f,
+    2.7419718e-03f,
+    6.2176693e-02f,
+    1.7305408e-01f,
+    2.6818228e-01f,
+};
+
+/* q(r) of v_gelu's e^r = 1 + r + r²·q(r), fitted by tests/ref/fit_gelu.py */
+static const float GELU_EXP_Q[5] = {
+    1.3814429e-03f,
+    8.368798e-03f,
+    4.1668396e-02f,
+    1.666652e-01f,
+    4.9999994e-01f,
+};
+
 /* --- exp ------------------------------------------------------------------ */
 
 /* ref: W. J. Cody, W. Waite, "Software Manual for the Elementary Functions"
@@ -51,14 +152,7 @@ static inline VF v_exp(VF x)
     VF n = v_round(v_mul(x, v_set(1.442695e+00f)));
     VF r = v_fnma(n, v_set(0.693359375f), x);
     r = v_fnma(n, v_set(-2.1219444e-04f), r);
-    VF p = v_set(1.984127e-04f); /* 1/7! */
-    p = v_fma(p, r, v_set(1.3888889e-03f));
-    p = v_fma(p, r, v_set(8.333334e-03f));
-    p = v_fma(p, r, v_set(4.1666668e-02f));
-    p = v_fma(p, r, v_set(1.6666667e-01f));
-    p = v_fma(p, r, v_set(0.5f));
-    p = v_fma(p, r, v_set(1.0f));
-    p = v_fma(p, r, v_set(1.0f));
+    VF p = v_horner(r, EXP_TAYLOR, 8);
     return v_ldexp(p, n);
 }
 
@@ -69,14 +163,7 @@ static inline VF v_expm1_pos(VF y)
     VF n = v_round(v_mul(y, v_set(1.442695e+00f)));
     VF r = v_fnma(n, v_set(0.693359375f), y);
     r = v_fnma(n, v_set(-2.1219444e-04f), r);
-    VF p = v_set(2.7557319e-06f); /* 1/9! */
-    p = v_fma(p, r, v_set(2.4801588e-05f));
-    p = v_fma(p, r, v_set(1.984127e-04f));
-    p = v_fma(p, r, v_set(1.3888889e-03f));
-    p = v_fma(p, r, v_set(8.333334e-03f));
-    p = v_fma(p, r, v_set(4.1666668e-02f));
-    p = v_fma(p, r, v_set(1.6666667e-01f));
-    p = v_fma(p, r, v_set(0.5f));
+    VF p = v_horner(r, EXPM1_TAYLOR, 8);
     VF q = v_fma(p, v_mul(r, r), r);
     VF s = v_as_float(v_slli23(v_addi(v_int(n), v_seti(127))));
     return v_fma(s, q, v_sub(s, v_set(1.0f)));
@@ -104,11 +191,7 @@ static inline VF v_log(VF x)
     VF b_lo = v_sub(m, v_sub(b, v_set(1.0f)));                     /* m + 1 − b, exact */
     VF f_lo = v_div(v_fnma(f, b_lo, v_fnma(f, b, a)), b);           /* a/(m+1) − f     */
     VF s = v_mul(f, f);
-    VF p = v_set(9.090909e-02f); /* 1/11 */
-    p = v_fma(p, s, v_set(1.1111111e-01f));
-    p = v_fma(p, s, v_set(1.4285715e-01f));
-    p = v_fma(p, s, v_set(2.e-01f));
-    p = v_fma(p, s, v_set(3.3333334e-01f));
+    VF p = v_horner(s, LOG_ATANH, 5);
     VF two_f = v_add(f, f);
     VF lo = v_fma(v_mul(two_f, s), p, v_add(f_lo, f_lo));           /* 2f·s·P + 2f_lo  */
     lo = v_fma(ef, v_set(1.4286068e-06f), lo);                      /* + e·ln2_lo      */
@@ -149,17 +232,7 @@ static inline VF v_sigmoid(VF x)
 static inline VF v_erf_series(VF z)
 {
     VF s = v_mul(z, z);
-    VF p = v_set(-1.2290555e-09f);
-    p = v_fma(p, s, v_set(1.4807193e-08f));
-    p = v_fma(p, s, v_set(-1.6365844e-07f));
-    p = v_fma(p, s, v_set(1.6462114e-06f));
-    p = v_fma(p, s, v_set(-1.492565e-05f));
-    p = v_fma(p, s, v_set(1.20553326e-04f));
-    p = v_fma(p, s, v_set(-8.548327e-04f));
-    p = v_fma(p, s, v_set(5.223978e-03f));
-    p = v_fma(p, s, v_set(-2.6866172e-02f));
-    p = v_fma(p, s, v_set(1.1283792e-01f));
-    p = v_fma(p, s, v_set(-3.7612638e-01f));
+    VF p = v_horner(s, ERF_SERIES, 11);
     /* c0·z + z·s·P(s), the leading product exact inside the FMA */
     return v_fma(z, v_set(1.1283792e+00f), v_mul(v_mul(z, s), p));
 }
@@ -171,19 +244,7 @@ static inline VF v_erfcx(VF z)
     VF d = v_fma(z, v_set(0.5f), v_set(1.0f));
     VF t = v_div(v_set(1.0f), d);
     VF u = v_fma(t, v_set(3.125f), v_set(-1.5f));
-    VF h = v_set(-6.2298426e-08f);
-    h = v_fma(h, u, v_set(-1.9389581e-08f));
-    h = v_fma(h, u, v_set(8.9087007e-07f));
-    h = v_fma(h, u, v_set(-9.2282704e-07f));
-    h = v_fma(h, u, v_set(-8.996984e-06f));
-    h = v_fma(h, u, v_set(2.3048888e-05f));
-    h = v_fma(h, u, v_set(9.7122116e-05f));
-    h = v_fma(h, u, v_set(-3.860447e-04f));
-    h = v_fma(h, u, v_set(-1.6896869e-03f));
-    h = v_fma(h, u, v_set(5.2135726e-03f));
-    h = v_fma(h, u, v_set(5.6298863e-02f));
-    h = v_fma(h, u, v_set(2.1279465e-01f));
-    h = v_fma(h, u, v_set(4.9727052e-01f));
+    VF h = v_horner(u, ERFCX_H, 13);
     return v_mul(t, h);
 }
 
@@ -222,25 +283,12 @@ static inline VF v_gelu(VF x)
     VF a = v_min(v_set(15.0f), v_abs(x));
     VF at = v_div(a, v_fma(a, v_set(0.375f), v_set(1.0f)));
     VF u = v_fnma(at, v_set(0.75f), v_set(1.0f));
-    VF h = v_set(4.013543e-05f);
-    h = v_fma(h, u, v_set(-1.5508193e-04f));
-    h = v_fma(h, u, v_set(-2.36137e-05f));
-    h = v_fma(h, u, v_set(1.00458e-03f));
-    h = v_fma(h, u, v_set(-6.0942525e-04f));
-    h = v_fma(h, u, v_set(-6.4116297e-03f));
-    h = v_fma(h, u, v_set(2.7419718e-03f));
-    h = v_fma(h, u, v_set(6.2176693e-02f));
-    h = v_fma(h, u, v_set(1.7305408e-01f));
-    h = v_fma(h, u, v_set(2.6818228e-01f));
+    VF h = v_horner(u, GELU_H, 10);
     VF neg_half_a = v_mul(a, v_set(-0.5f));
     VF n = v_round(v_mul(v_mul(neg_half_a, a), v_set(1.442695e+00f)));
     VF r = v_fma(neg_half_a, a, v_mul(n, v_set(-0.693359375f))); /* n·ln2_hi exact */
     r = v_fnma(n, v_set(-2.1219444e-04f), r);                     /* − n·ln2_lo     */
-    VF q = v_set(1.3814429e-03f);
-    q = v_fma(q, r, v_set(8.368798e-03f));
-    q = v_fma(q, r, v_set(4.1668396e-02f));
-    q = v_fma(q, r, v_set(1.666652e-01f));
-    q = v_fma(q, r, v_set(4.9999994e-01f));
+    VF q = v_horner(r, GELU_EXP_Q, 5);
     VF e = v_fma(v_fma(q, r, v_set(1.0f)), r, v_set(1.0f)); /* e^r */
     VF m = v_ldexp(v_mul(v_mul(at, h), e), n);
     return v_or(v_sub(v_max(v_set(0.0f), x), m), sign);

@@ -49,20 +49,9 @@ static inline __attribute__((always_inline)) VF v_horner(VF x, const float *c, i
     return p;
 }
 
-/* e^r: 1/7!, 1/6!, …, 1/2!, 1, 1 (Taylor, highest power first) */
-static const float EXP_TAYLOR[8] = {
-    1.984127e-04f,
-    1.3888889e-03f,
-    8.333334e-03f,
-    4.1666668e-02f,
-    1.6666667e-01f,
-    0.5f,
-    1.0f,
-    1.0f,
-};
-
-/* expm1(r)'s r² factor: 1/9!, …, 1/3!, 1/2! */
-static const float EXPM1_TAYLOR[8] = {
+/* 1/9!, 1/8!, …, 1/2!, 1, 1: from INV_FACTORIAL + 2, e^r's Taylor polynomial
+ * (highest power first); the first eight, expm1(r)'s factor of r². */
+static const float INV_FACTORIAL[10] = {
     2.7557319e-06f,
     2.4801588e-05f,
     1.984127e-04f,
@@ -71,6 +60,8 @@ static const float EXPM1_TAYLOR[8] = {
     4.1666668e-02f,
     1.6666667e-01f,
     0.5f,
+    1.0f,
+    1.0f,
 };
 
 /* atanh(f)/f in f²: 1/11, 1/9, 1/7, 1/5, 1/3 */
@@ -152,7 +143,7 @@ static inline VF v_exp(VF x)
     VF n = v_round(v_mul(x, v_set(1.442695e+00f)));
     VF r = v_fnma(n, v_set(0.693359375f), x);
     r = v_fnma(n, v_set(-2.1219444e-04f), r);
-    VF p = v_horner(r, EXP_TAYLOR, 8);
+    VF p = v_horner(r, INV_FACTORIAL + 2, 8);
     return v_ldexp(p, n);
 }
 
@@ -163,7 +154,7 @@ static inline VF v_expm1_pos(VF y)
     VF n = v_round(v_mul(y, v_set(1.442695e+00f)));
     VF r = v_fnma(n, v_set(0.693359375f), y);
     r = v_fnma(n, v_set(-2.1219444e-04f), r);
-    VF p = v_horner(r, EXPM1_TAYLOR, 8);
+    VF p = v_horner(r, INV_FACTORIAL, 8);
     VF q = v_fma(p, v_mul(r, r), r);
     VF s = v_as_float(v_slli23(v_addi(v_int(n), v_seti(127))));
     return v_fma(s, q, v_sub(s, v_set(1.0f)));

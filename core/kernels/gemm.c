@@ -15,7 +15,7 @@
 enum { KC = 256, MC = 288, NC = 1024 };
 
 /* The depth of K's blocks: K in ceil(K / KC) blocks of equal depth (the last
- * may be shorter by < 1 per block), so no block is thin: K = 576 runs as
+ * shorter by at most one float per block), so no block is thin: K = 576 runs as
  * 3 × 192, not 256 + 256 + 64, whose last block pays the C load and store of
  * a full one for a quarter of the work. */
 static int64_t k_block(int64_t K)

@@ -38,25 +38,32 @@
 /* Frames decoded per chunk (plus margins) when a sentence is longer than this. */
 #define DECODE_CHUNK_FRAMES 128
 
+/* One [ch, ch, kernel] conv of a resblock, through the FFT or the direct
+ * GEMM as vits_fft_size says. */
+static vx_status resblock_conv_load(const vits_source *src, vits_conv *conv, const char *prefix, int64_t ch,
+                                    int kernel, int dilation)
+{
+    int n = vits_fft_size(ch, kernel);
+    return n ? vits_conv_load_fft(src, conv, prefix, ch, kernel, dilation, n)
+             : vits_conv_load_packed(src, conv, prefix, ch, ch, kernel, dilation, true);
+}
+
 static vx_status resblock_load(const vits_source *src, const vx_vits_config *c, vits_resblock *rb, int index,
                                int64_t ch, int kernel, const int *dilations)
 {
     rb->n_convs = c->n_resblock_dilations;
     for (int j = 0; j < rb->n_convs; j++) {
         char p[96];
+        const char *first = c->resblock_type == 1 ? "convs1" : "convs";
+        snprintf(p, sizeof p, "dec.resblocks.%d.%s.%d", index, first, j);
+        if (resblock_conv_load(src, &rb->convs1[j], p, ch, kernel, dilations[j]))
+            return vx_last_status();
         if (c->resblock_type == 1) {
-            snprintf(p, sizeof p, "dec.resblocks.%d.convs1.%d", index, j);
-            if (vits_conv_load_packed(src, &rb->convs1[j], p, ch, ch, kernel, dilations[j], true))
-                return vx_last_status();
             snprintf(p, sizeof p, "dec.resblocks.%d.convs2.%d", index, j);
-            if (vits_conv_load_packed(src, &rb->convs2[j], p, ch, ch, kernel, 1, true))
-                return vx_last_status();
-        } else {
-            snprintf(p, sizeof p, "dec.resblocks.%d.convs.%d", index, j);
-            if (vits_conv_load_packed(src, &rb->convs1[j], p, ch, ch, kernel, dilations[j], true))
+            if (resblock_conv_load(src, &rb->convs2[j], p, ch, kernel, 1))
                 return vx_last_status();
         }
-        if (!vits_tile_fits(&rb->convs1[j]))
+        if (!rb->convs1[j].fft && !vits_tile_fits(&rb->convs1[j]))
             return vx_fail(VX_ERR_UNSUPPORTED, "VITS voice %s: resblock %d conv %d (%lld channels, kernel %d, "
                            "dilation %d) is too wide for the decoder's tiles", src->what, index, j,
                            (long long)ch, kernel, dilations[j]);
@@ -130,7 +137,32 @@ vx_status vits_decoder_load(const vits_source *src, const vx_vits_config *c, vit
 typedef struct dec_buffers {
     float *x, *acc, *a, *b, *c; /* [ch, L] each, sized for the largest stage */
     float *act, *z;             /* VITS_TILE_FLOATS each (z: an upsample's phases) */
+    float *spectra;             /* the FFT convs' scratch (spectra_floats)        */
 } dec_buffers;
+
+/* Scratch floats the decoder's FFT convs need (the largest of them). */
+static int64_t spectra_floats(const vits_decoder *d)
+{
+    int64_t most = 0;
+    for (int i = 0; i < d->n_upsamples * d->n_kernels; i++)
+        for (int k = 0; k < d->blocks[i].n_convs; k++) {
+            const vits_conv *c[2] = {&d->blocks[i].convs1[k], &d->blocks[i].convs2[k]};
+            for (int m = 0; m < 2; m++)
+                if (c[m]->fft && vx_fftconv_scratch_floats(c[m]->fft) > most)
+                    most = vx_fftconv_scratch_floats(c[m]->fft);
+        }
+    return most;
+}
+
+/* y = start + conv(lrelu(x, slope)) for a resblock conv, by the FFT or the GEMM. */
+static void resblock_conv(const vits_conv *c, const float *x, int64_t L, float slope, const vx_gemm_start *start,
+                          float *y, dec_buffers *buf)
+{
+    if (c->fft)
+        vx_fftconv_run(c->fft, x, L, 1.0f, slope, start, y, buf->spectra);
+    else
+        vits_conv_accumulate(c, x, L, 1.0f, slope, start, y, buf->act);
+}
 
 /* ResBlock j of a stage on x [ch, L]; the result is added into acc (or
  * written there when first). Uses a, b (and c for type 1) as scratch. */
@@ -146,12 +178,12 @@ static void resblock_run(const vits_decoder *d, const vits_resblock *rb, const f
         const float *in = y;
         if (d->resblock_type == 1) { /* t = c1_k(lrelu(y)) */
             vx_gemm_start bias1 = {rb->convs1[k].b->data};
-            vits_conv_accumulate(&rb->convs1[k], y, L, 1.0f, slope, &bias1, buf->c, buf->act);
+            resblock_conv(&rb->convs1[k], y, L, slope, &bias1, buf->c, buf);
             in = buf->c;
         }
         /* out = y + bias + conv(lrelu(in)), added onto acc for the block's last conv */
         vx_gemm_start res = {second->b->data, y, L, last && !first};
-        vits_conv_accumulate(second, in, L, 1.0f, slope, &res, out, buf->act);
+        resblock_conv(second, in, L, slope, &res, out, buf);
         y = out;
     }
 }
@@ -246,21 +278,24 @@ vx_tensor *vits_decoder_forward_chunked(vx_ctx *ctx, const vits_decoder *d, vx_t
     int64_t step = F <= chunk_frames ? F : chunk_frames;          /* frames kept per decode call */
     int64_t span = step + 2 * margin < F ? step + 2 * margin : F; /* frames decoded per call     */
     /* buffer size: the largest channels × length over the stages */
-    int64_t most = ch0 * span, ch = ch0, L = span;
+    int64_t most = ch0 * span, ch = ch0, L = span, spectra = spectra_floats(d);
     for (int i = 0; i < d->n_upsamples; i++) {
         ch /= 2;
         L *= d->ups[i].stride;
         most = ch * L > most ? ch * L : most;
     }
+    most = (most + 15) / 16 * 16; /* every buffer 64-byte aligned */
     int n_bufs = d->resblock_type == 1 ? 5 : 4;
-    float *pool = vx_arena_alloc_uninit(ctx, sizeof(float) * (size_t)(n_bufs * most + 2 * VITS_TILE_FLOATS + ch0 + L));
+    float *pool = vx_arena_alloc_uninit(
+        ctx, sizeof(float) * (size_t)(n_bufs * most + 2 * VITS_TILE_FLOATS + spectra + ch0 + L));
     int64_t ashape[3] = {1, 1, F * hop};
     vx_tensor *audio = vx_new(ctx, VX_F32, 3, ashape);
     if (!pool || !audio)
         return NULL;
     dec_buffers buf = {pool, pool + most, pool + 2 * most, pool + 3 * most, n_bufs == 5 ? pool + 4 * most : NULL,
-                       pool + n_bufs * most, pool + n_bufs * most + VITS_TILE_FLOATS};
-    float *pre_bias = buf.z + VITS_TILE_FLOATS, *chunk_audio = pre_bias + ch0;
+                       pool + n_bufs * most, pool + n_bufs * most + VITS_TILE_FLOATS,
+                       pool + n_bufs * most + 2 * VITS_TILE_FLOATS};
+    float *pre_bias = buf.spectra + spectra, *chunk_audio = pre_bias + ch0;
     /* conv_pre bias + cond(g): a per-channel constant */
     memcpy(pre_bias, d->conv_pre.b->data, sizeof(float) * (size_t)ch0);
     if (g && d->cond.w) {

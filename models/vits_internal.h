@@ -12,6 +12,7 @@
 #ifndef VX_VITS_INTERNAL_H
 #define VX_VITS_INTERNAL_H
 
+#include "core/kernels/fftconv.h"
 #include "core/kernels/gemm.h"
 #include "models/vits.h"
 #include "nn/safetensors.h"
@@ -52,6 +53,7 @@ typedef struct vits_conv {
     int stride, pad, dilation, groups;
     vx_gemm_packed pk;               /* W as [Cout, Cin·K] (ConvTranspose: Wᵀ as */
                                      /* [Cout·K, Cin]), or empty                 */
+    vx_fftconv *fft;                 /* or W's spectra (vits_conv_load_fft)       */
 } vits_conv;
 
 /* Load "<prefix>.weight" [cout, cin/groups, k] and, when with_bias, "<prefix>.bias" [cout]. */
@@ -62,6 +64,12 @@ vx_status vits_conv_load(const vits_source *src, vits_conv *c, const char *prefi
  * vits_pointwise_accumulate instead of kept. */
 vx_status vits_conv_load_packed(const vits_source *src, vits_conv *c, const char *prefix, int64_t cin,
                                 int64_t cout, int64_t k, int dilation, bool with_bias);
+
+/* The same for a [ch, ch, k] resblock conv run through the FFT (tiles of n
+ * samples, core/kernels/fftconv.h; vx_fftconv_fits must hold): c->fft
+ * holds the weights' spectra, c->pk stays empty. */
+vx_status vits_conv_load_fft(const vits_source *src, vits_conv *c, const char *prefix, int64_t ch, int64_t k,
+                            int dilation, int n);
 
 /* Taps per phase of a ConvTranspose with kernel k and stride u: ⌈k / u⌉. */
 static inline int64_t vits_upsample_taps(int64_t k, int64_t u) { return (k + u - 1) / u; }
@@ -90,6 +98,20 @@ vx_ctx *vits_scratch_new(const vx_ctx *ctx);
 
 /* True when conv c ("same", stride 1) can run with tiles of >= 16 columns. */
 bool vits_tile_fits(const vits_conv *c);
+
+/* How a decoder's resblock convolutions run, chosen when it is loaded
+ * (process-wide; vits_set_conv_mode before loading):
+ *   VITS_CONV_AUTO    through the FFT where vits_fft_size says it is faster,
+ *                     the direct GEMM elsewhere (the default)
+ *   VITS_CONV_DIRECT  the direct GEMM only: less memory, and decoding in
+ *                     chunks gives the same bits as one pass
+ *   VITS_CONV_FFT     through the FFT wherever it fits (for tests) */
+typedef enum { VITS_CONV_AUTO, VITS_CONV_DIRECT, VITS_CONV_FFT } vits_conv_mode;
+void vits_set_conv_mode(vits_conv_mode mode);
+
+/* The FFT size for a [ch, ch, kernel] resblock conv under the current mode,
+ * or 0: the direct GEMM. */
+int vits_fft_size(int64_t ch, int64_t kernel);
 
 /* y = leaky_relu(scale · x, slope); slope 1 is the identity. */
 static inline float vits_activate(float x, float scale, float slope)

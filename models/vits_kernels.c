@@ -14,6 +14,28 @@
 #include "core/threads.h"
 #include "models/vits_internal.h"
 
+static vits_conv_mode conv_mode = VITS_CONV_AUTO;
+
+void vits_set_conv_mode(vits_conv_mode mode) { conv_mode = mode; }
+
+/* AUTO's choice, from single convolutions timed against the direct GEMM at
+ * 1 thread on Zen 4 (docs/BENCHMARKS.md, "FFT convolution"): the FFT wins
+ * from kernel 7 at 64 channels (0.56-0.72 of the direct time at 128 and 64
+ * channels, n = 64), kernel 11 at 32 (0.68) and kernel 5 at 128 (0.85,
+ * n = 32); 256 channels take n = 32, as fast there as 64 with half the
+ * memory (the spectra of one conv take n·ch² floats). */
+int vits_fft_size(int64_t ch, int64_t kernel)
+{
+    int n = 0;
+    if (conv_mode == VITS_CONV_FFT)
+        n = kernel < 16 ? 32 : 64;
+    else if (conv_mode == VITS_CONV_AUTO && ((kernel >= 7 && ch >= 64) || (kernel >= 11 && ch >= 32)))
+        n = ch >= 256 ? 32 : 64;
+    else if (conv_mode == VITS_CONV_AUTO && kernel >= 5 && ch >= 128)
+        n = 32;
+    return n && vx_fftconv_fits(ch, ch, kernel, n) ? n : 0;
+}
+
 bool vits_tile_fits(const vits_conv *c)
 {
     return c->kernel <= VITS_MAX_KERNEL && c->cin * ((c->kernel - 1) * c->dilation + 16) <= VITS_TILE_FLOATS;

@@ -261,6 +261,31 @@ vx_status vits_conv_load_packed(const vits_source *src, vits_conv *c, const char
     return VX_OK;
 }
 
+vx_status vits_conv_load_fft(const vits_source *src, vits_conv *c, const char *prefix, int64_t ch, int64_t k,
+                            int dilation, int n)
+{
+    int64_t wshape[3] = {ch, ch, k}, bshape[1] = {ch};
+    *c = (vits_conv){.cout = ch, .cin = ch, .kernel = k, .stride = 1, .dilation = dilation, .groups = 1,
+                     .pad = dilation * (int)(k - 1) / 2};
+    found_weight fw;
+    float *copy;
+    const float *w = weight_floats(src, prefix, 3, wshape, &fw, &copy);
+    if (!w)
+        return vx_last_status();
+    c->fft = vx_persistent_alloc(src->ctx, sizeof *c->fft);
+    float *buf = c->fft ? vx_persistent_alloc(src->ctx, sizeof(float) * (size_t)vx_fftconv_weight_floats(ch, ch, n))
+                        : NULL;
+    if (buf)
+        vx_fftconv_init(c->fft, w, ch, ch, k, dilation, n, buf);
+    free(copy);
+    free(fw.folded);
+    if (!buf)
+        return vx_last_status();
+    if (!(c->b = vits_weight(src, 1, bshape, "%s.bias", prefix)))
+        return vx_last_status();
+    return VX_OK;
+}
+
 vx_status vits_upsample_load_packed(const vits_source *src, vits_conv *c, const char *prefix, int64_t cin,
                                     int64_t cout, int64_t k, int stride, int pad)
 {

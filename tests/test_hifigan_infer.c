@@ -8,10 +8,13 @@
  * V3 keep their published widths (128 and 256 channels); V1 is cut to 64 so
  * the test stays quick. Inputs: uniform random log-mels of an odd number of
  * frames, decoded whole and in chunks of 1, 5 and 7 frames so that chunk
- * edges fall everywhere; the chunked audio must equal the whole-input audio
- * bit for bit (vits_decoder.c's promise). Tolerance: every sample within 1e-5 times the
- * oracle's peak |y| (the two engines sum the same products in a different
- * order in float; measured differences are below 1e-6 of the peak). */
+ * edges fall everywhere. Each generator runs twice: its resblock convs by
+ * the direct GEMM, where the chunked audio must equal the whole-input audio
+ * bit for bit (vits_decoder.c's promise), and all by the FFT
+ * (core/kernels/fftconv.h), whose tiles make chunking change the last bits.
+ * Tolerance: every sample within 1e-5 times the oracle's peak |y| (the
+ * engines sum the same products in a different order in float; measured
+ * differences are below 1e-6 of the peak). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,7 @@
 #include "core/rng.h"
 #include "models/hifigan.h"
 #include "models/hifigan_infer.h"
+#include "models/vits_internal.h"
 #include "test_util.h"
 
 #define REL_TOL 1e-5
@@ -82,34 +86,50 @@ static double max_rel_diff(const float *a, const float *b, int64_t n)
     return diff / peak;
 }
 
-/* The engine on `frames` frames, whole and chunked, against the oracle. */
+/* The engine on `frames` frames, whole and chunked, against the oracle:
+ * its resblock convs run directly (chunking must change no bit), then all
+ * through the FFT (chunks within the tolerance of the whole; different bits
+ * from the direct run, so the FFT path did run). */
 static void check_config(const vx_hifigan_config *cfg, int64_t frames, const int64_t *chunks, int n_chunks)
 {
     vx_ctx *ctx = test_ctx();
     vx_set_grad_enabled(ctx, false);
     vx_hifigan *g = random_generator(ctx, cfg);
-    vx_hifigan_infer *e = vx_hifigan_infer_new(g);
-    ck_assert_msg(e != NULL, "%s", vx_last_error());
-    ck_assert_msg(vx_hifigan_infer_fallback(e) == NULL, "fell back: %s", vx_hifigan_infer_fallback(e));
     vx_tensor *mel = random_mel(ctx, 1, cfg->n_mels, frames, 7);
     vx_tensor *want = vx_hifigan_forward(ctx, g, mel); /* [1, 1, T·hop] */
     ck_assert_ptr_nonnull(want);
     int64_t n = frames * vx_hifigan_hop(cfg);
     ck_assert_int_eq(vx_numel(want), n);
-    vx_tensor *got = vx_hifigan_infer_forward(ctx, e, mel);
-    ck_assert_msg(got != NULL, "%s", vx_last_error());
-    ck_assert_int_eq(got->ndim, 3);
-    ck_assert_int_eq(got->shape[2], n);
-    double d = max_rel_diff(got->data, want->data, n);
-    ck_assert_msg(d <= REL_TOL, "whole: max |diff| %.3g of the peak", d);
-    for (int i = 0; i < n_chunks; i++) {
-        vx_tensor *part = vx_hifigan_infer_forward_chunked(ctx, e, mel, chunks[i]);
-        ck_assert_msg(part != NULL, "%s", vx_last_error());
-        d = max_rel_diff(part->data, want->data, n);
-        ck_assert_msg(d <= REL_TOL, "chunks of %lld frames: max |diff| %.3g of the peak", (long long)chunks[i], d);
-        ck_assert_mem_eq(part->data, got->data, sizeof(float) * (size_t)n); /* chunking changes no bit */
+    vx_tensor *direct = NULL;
+    const vits_conv_mode modes[] = {VITS_CONV_DIRECT, VITS_CONV_FFT};
+    for (int m = 0; m < 2; m++) {
+        vits_set_conv_mode(modes[m]);
+        vx_hifigan_infer *e = vx_hifigan_infer_new(g);
+        vits_set_conv_mode(VITS_CONV_AUTO);
+        ck_assert_msg(e != NULL, "%s", vx_last_error());
+        ck_assert_msg(vx_hifigan_infer_fallback(e) == NULL, "fell back: %s", vx_hifigan_infer_fallback(e));
+        vx_tensor *got = vx_hifigan_infer_forward(ctx, e, mel);
+        ck_assert_msg(got != NULL, "%s", vx_last_error());
+        ck_assert_int_eq(got->ndim, 3);
+        ck_assert_int_eq(got->shape[2], n);
+        double d = max_rel_diff(got->data, want->data, n);
+        ck_assert_msg(d <= REL_TOL, "mode %d, whole: max |diff| %.3g of the peak", m, d);
+        if (m == 0)
+            direct = got;
+        else
+            ck_assert_msg(memcmp(got->data, direct->data, sizeof(float) * (size_t)n) != 0,
+                          "the FFT convs gave the direct bits: did they run?");
+        for (int i = 0; i < n_chunks; i++) {
+            vx_tensor *part = vx_hifigan_infer_forward_chunked(ctx, e, mel, chunks[i]);
+            ck_assert_msg(part != NULL, "%s", vx_last_error());
+            d = max_rel_diff(part->data, want->data, n);
+            ck_assert_msg(d <= REL_TOL, "mode %d, chunks of %lld frames: max |diff| %.3g of the peak", m,
+                          (long long)chunks[i], d);
+            if (m == 0) /* the direct GEMM: chunking changes no bit */
+                ck_assert_mem_eq(part->data, got->data, sizeof(float) * (size_t)n);
+        }
+        vx_hifigan_infer_free(e);
     }
-    vx_hifigan_infer_free(e);
     vx_hifigan_free(g);
     vx_ctx_free(ctx);
 }

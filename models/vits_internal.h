@@ -99,18 +99,8 @@ vx_ctx *vits_scratch_new(const vx_ctx *ctx);
 /* True when conv c ("same", stride 1) can run with tiles of >= 16 columns. */
 bool vits_tile_fits(const vits_conv *c);
 
-/* How a decoder's resblock convolutions run, chosen when it is loaded
- * (process-wide; vits_set_conv_mode before loading):
- *   VITS_CONV_AUTO    through the FFT where vits_fft_size says it is faster,
- *                     the direct GEMM elsewhere (the default)
- *   VITS_CONV_DIRECT  the direct GEMM only: less memory, and decoding in
- *                     chunks gives the same bits as one pass
- *   VITS_CONV_FFT     through the FFT wherever it fits (for tests) */
-typedef enum { VITS_CONV_AUTO, VITS_CONV_DIRECT, VITS_CONV_FFT } vits_conv_mode;
-void vits_set_conv_mode(vits_conv_mode mode);
-
-/* The FFT size for a [ch, ch, kernel] resblock conv under the current mode,
- * or 0: the direct GEMM. */
+/* The FFT size for a [ch, ch, kernel] resblock conv under the current
+ * vx_set_decoder_conv mode, or 0: the direct GEMM. */
 int vits_fft_size(int64_t ch, int64_t kernel);
 
 /* y = leaky_relu(scale · x, slope); slope 1 is the identity. */

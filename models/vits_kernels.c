@@ -14,24 +14,29 @@
 #include "core/threads.h"
 #include "models/vits_internal.h"
 
-static vits_conv_mode conv_mode = VITS_CONV_AUTO;
+static vx_decoder_conv conv_mode = VX_DECODER_CONV_AUTO;
 
-void vits_set_conv_mode(vits_conv_mode mode) { conv_mode = mode; }
+void vx_set_decoder_conv(vx_decoder_conv mode) { conv_mode = mode; }
 
-/* AUTO's choice, from single convolutions timed against the direct GEMM at
- * 1 thread on Zen 4 (docs/BENCHMARKS.md, "FFT convolution"): the FFT wins
- * from kernel 7 at 64 channels (0.56-0.72 of the direct time at 128 and 64
- * channels, n = 64), kernel 11 at 32 (0.68) and kernel 5 at 128 (0.85,
- * n = 32); 256 channels take n = 32, as fast there as 64 with half the
- * memory (the spectra of one conv take n·ch² floats). */
+/* AUTO's choice, from single convolutions timed at 1 thread on Zen 4
+ * (docs/BENCHMARKS.md "FFT convolution": voxc-opbench fftconv against
+ * conv1d, dilation 3, 20000 samples): the FFT takes 0.50-0.71 of the direct
+ * time at kernel 7 and 64-256 channels, 0.34-0.55 at kernel 11 and 32-256,
+ * 0.82 at kernel 5 and 128 channels (n = 32), and loses at kernel 3. 32
+ * channels at kernel 7 and 64 at kernel 5 stay direct: the decoder's own
+ * direct path beats conv1d there, and taking them too made the Piper voice
+ * no faster within the noise (tools/bench_ab.py: 0.95 against 0.97 of the
+ * direct time at 1 thread, 0.95 against 0.91 at 2).
+ * 256 channels take n = 32, as fast there as 64 with half the memory (one
+ * conv's spectra take n·ch² floats). */
 int vits_fft_size(int64_t ch, int64_t kernel)
 {
     int n = 0;
-    if (conv_mode == VITS_CONV_FFT)
+    if (conv_mode == VX_DECODER_CONV_FFT)
         n = kernel < 16 ? 32 : 64;
-    else if (conv_mode == VITS_CONV_AUTO && ((kernel >= 7 && ch >= 64) || (kernel >= 11 && ch >= 32)))
+    else if (conv_mode == VX_DECODER_CONV_AUTO && ((kernel >= 7 && ch >= 64) || (kernel >= 11 && ch >= 32)))
         n = ch >= 256 ? 32 : 64;
-    else if (conv_mode == VITS_CONV_AUTO && kernel >= 5 && ch >= 128)
+    else if (conv_mode == VX_DECODER_CONV_AUTO && kernel >= 5 && ch >= 128)
         n = 32;
     return n && vx_fftconv_fits(ch, ch, kernel, n) ? n : 0;
 }

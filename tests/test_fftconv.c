@@ -8,6 +8,7 @@
 
 #include "core/kernels/fftconv.h"
 #include "core/threads.h"
+#include "test_files.h"
 #include "test_util.h"
 
 typedef struct fft_case {
@@ -119,6 +120,29 @@ START_TEST(fft_convolution_fits_only_what_it_can_run)
 }
 END_TEST
 
+/* voxc-opbench fftconv times the FFT conv and refuses what it cannot run. */
+START_TEST(opbench_times_the_fft_convolution)
+{
+    char *out, *err;
+    const char *args[] = {"fftconv", "--shape", "8,6,300,7,2,32", "--runs", "3", "--threads", "1", "--json", NULL};
+    ck_assert_int_eq(run_tool("opbench", args, NULL, &out, NULL, &err), 0);
+    ck_assert_msg(strstr(out, "\"op\":\"fftconv\""), "%s", out);
+    free(out);
+    free(err);
+    const char *odd[] = {"fftconv", "--shape", "8,7,300,7", NULL};
+    ck_assert_int_eq(run_tool("opbench", odd, NULL, &out, NULL, &err), 1);
+    ck_assert_msg(strstr(err, "even channel counts"), "%s", err);
+    free(out);
+    free(err);
+    const char *device[] = {"fftconv", "--shape", "8,8,300,7", "--backend", "opencl", NULL};
+    int rc = run_tool("opbench", device, NULL, &out, NULL, &err);
+    ck_assert_msg(rc == 1 || rc == 2, "rc %d", rc); /* 2: no OpenCL here at all */
+    ck_assert_msg(rc == 2 || strstr(err, "CPU only"), "%s", err);
+    free(out);
+    free(err);
+}
+END_TEST
+
 Suite *suite_fftconv(void)
 {
     Suite *s = suite_create("fftconv");
@@ -126,6 +150,7 @@ Suite *suite_fftconv(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, fft_convolution_matches_the_direct_sum, 0, N_CASES);
     tcase_add_test(tc, fft_convolution_fits_only_what_it_can_run);
+    tcase_add_test(tc, opbench_times_the_fft_convolution);
     suite_add_tcase(s, tc);
     return s;
 }

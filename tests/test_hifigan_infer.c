@@ -22,7 +22,7 @@
 #include "core/rng.h"
 #include "models/hifigan.h"
 #include "models/hifigan_infer.h"
-#include "models/vits_internal.h"
+#include "models/vits.h"
 #include "test_util.h"
 
 #define REL_TOL 1e-5
@@ -101,11 +101,11 @@ static void check_config(const vx_hifigan_config *cfg, int64_t frames, const int
     int64_t n = frames * vx_hifigan_hop(cfg);
     ck_assert_int_eq(vx_numel(want), n);
     vx_tensor *direct = NULL;
-    const vits_conv_mode modes[] = {VITS_CONV_DIRECT, VITS_CONV_FFT};
+    const vx_decoder_conv modes[] = {VX_DECODER_CONV_DIRECT, VX_DECODER_CONV_FFT};
     for (int m = 0; m < 2; m++) {
-        vits_set_conv_mode(modes[m]);
+        vx_set_decoder_conv(modes[m]);
         vx_hifigan_infer *e = vx_hifigan_infer_new(g);
-        vits_set_conv_mode(VITS_CONV_AUTO);
+        vx_set_decoder_conv(VX_DECODER_CONV_AUTO);
         ck_assert_msg(e != NULL, "%s", vx_last_error());
         ck_assert_msg(vx_hifigan_infer_fallback(e) == NULL, "fell back: %s", vx_hifigan_infer_fallback(e));
         vx_tensor *got = vx_hifigan_infer_forward(ctx, e, mel);

@@ -362,6 +362,18 @@ START_TEST(bench_tool_answers_each_request_with_one_json_line)
     ck_assert_int_eq(run_tool("bench", bad, NULL, &out, NULL, &err), 2);
     free(out);
     free(err);
+    const char *bad_conv[] = {"tts", "--conv", "winograd", "-m", TINY_MEDIUM, NULL};
+    ck_assert_int_eq(run_tool("bench", bad_conv, NULL, &out, NULL, &err), 2);
+    ck_assert_msg(strstr(err, "--conv needs a valid value"), "%s", err);
+    free(out);
+    free(err);
+    /* the decoder's convs through the FFT: the same request still answers */
+    write_file(requests, "ids 1 0 5 0 9 0 2\n");
+    const char *fft[] = {"tts", "-m", TINY_MEDIUM, "--threads", "1", "--conv", "fft", NULL};
+    ck_assert_int_eq(run_tool("bench", fft, requests, &out, NULL, &err), 0);
+    ck_assert_msg(strstr(out, "\"samples\""), "%s", out);
+    free(out);
+    free(err);
     free(requests);
     remove_dir(tmp);
 }

@@ -2,8 +2,11 @@
  * to another engine in one process tree (tools/bench_tts.py: onnxruntime on
  * a Piper voice; tools/bench_hifigan.py: PyTorch on HiFi-GAN).
  *
- *   voxc-bench tts -m VOICE [--threads N] [--noise-scale X] [--noise-w X]
- *   voxc-bench hifigan --config v1|v2|v3 [--threads N] [--seed S] [--engine fused|ops]
+ *   voxc-bench tts -m VOICE [--threads N] [--noise-scale X] [--noise-w X] [--conv MODE]
+ *   voxc-bench hifigan --config v1|v2|v3 [--threads N] [--seed S] [--engine fused|ops] [--conv MODE]
+ *
+ * --conv auto|direct|fft: how the waveform decoder runs its resblock
+ * convolutions (models/vits.h vx_set_decoder_conv; default auto).
  *
  * Each mode builds its model once, then answers requests read from standard
  * input, one per line, with one JSON line each on standard output, so a
@@ -52,8 +55,9 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: voxc-bench tts -m VOICE [--threads N] [--noise-scale X] [--noise-w X]\n"
+    fputs("usage: voxc-bench tts -m VOICE [--threads N] [--noise-scale X] [--noise-w X] [--conv MODE]\n"
           "       voxc-bench hifigan --config v1|v2|v3 [--threads N] [--seed S] [--engine fused|ops]\n"
+          "                          [--conv MODE]\n"
           "\n"
           "Builds the model once and answers requests from standard input, one per line,\n"
           "with one JSON line each on standard output (drivers: tools/bench_tts.py,\n"
@@ -86,6 +90,9 @@ static void usage(FILE *out)
           "both:\n"
           "  rss                  max_rss_mb, the peak resident memory so far\n"
           "  --threads N          worker threads (default: $VOXC_THREADS or all CPUs)\n"
+          "  --conv MODE          how the waveform decoder runs its resblock convolutions:\n"
+          "                       auto (the FFT where it is faster, the default), direct\n"
+          "                       (the GEMM only) or fft (the FFT wherever it fits)\n"
           "  --help               show this help\n"
           "Exit status: 0 at the end of the input, 1 when the model cannot be loaded or\n"
           "built, 2 on bad usage.\n",
@@ -200,6 +207,18 @@ static bool parse_number(const char *s, double lo, double hi, double *out)
  * ends false when the value is not valid. */
 typedef bool (*set_option_fn)(void *settings, const char *a, const char *val, bool *ok);
 
+/* --conv auto|direct|fft: vx_set_decoder_conv for the model loaded next. */
+static bool set_decoder_conv(const char *val)
+{
+    static const char *names[] = {"auto", "direct", "fft"};
+    for (int m = 0; m < 3; m++)
+        if (!strcmp(val, names[m])) {
+            vx_set_decoder_conv((vx_decoder_conv)m);
+            return true;
+        }
+    return false;
+}
+
 /* The option loop of every benchmark (argv[2..]; each option takes a value).
  * 0: parsed; 1: --help was shown; 2: bad usage, said on stderr. */
 static int parse_options(int argc, char **argv, set_option_fn set, void *settings)
@@ -211,7 +230,9 @@ static int parse_options(int argc, char **argv, set_option_fn set, void *setting
             usage(stdout);
             return 1;
         }
-        if (!set(settings, a, val, &ok)) {
+        if (!strcmp(a, "--conv")) { /* both benchmarks: how the decoder runs its resblock convs */
+            ok = ok && set_decoder_conv(val);
+        } else if (!set(settings, a, val, &ok)) {
             fprintf(stderr, "voxc-bench: unknown option '%s' (see --help)\n", a);
             return 2;
         }

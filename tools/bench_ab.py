@@ -10,6 +10,11 @@ machine the fastest round is the least disturbed one.
 
     python3 tools/bench_ab.py --bins OLD/voxc-bench,NEW/voxc-bench --threads 2 --rounds 7
 
+An entry of --bins may carry options for that process after the binary, e.g. one build
+with its decoder's convolutions run two ways:
+
+    python3 tools/bench_ab.py --bins "build/bin/voxc-bench --conv direct,build/bin/voxc-bench --conv auto"
+
 Requests: the `ids ...` lines of --ids FILE, or (default) the sentences of the review
 script phonemised by voxc-phonemize from the first build's folder.
 """
@@ -26,7 +31,7 @@ def requests(args):
     if args.ids:
         return [l if l.endswith("\n") else l + "\n" for l in open(args.ids) if l.startswith("ids ")]
     text = " ".join(l.strip() for l in open(REVIEW).read().splitlines()[2:12] if l.strip() and not l.startswith("##"))
-    phonemize = os.path.join(os.path.dirname(args.bins[0]), "voxc-phonemize")
+    phonemize = os.path.join(os.path.dirname(args.bins[0].split()[0]), "voxc-phonemize")
     out = subprocess.run([phonemize, "--voice", args.voice + ".json", "--normalize", "--ids", text],
                          capture_output=True, text=True, check=True).stdout
     return ["ids " + l[5:] + "\n" for l in out.splitlines() if l.startswith("ids: ")]
@@ -34,7 +39,8 @@ def requests(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bins", required=True, help="comma-separated voxc-bench binaries; the first is the baseline")
+    ap.add_argument("--bins", required=True, help="comma-separated voxc-bench binaries, each optionally followed by "
+                    "options of its own; the first is the baseline")
     ap.add_argument("--voice", default="data/voices/en_US-joe-medium.onnx")
     ap.add_argument("--threads", default="1")
     ap.add_argument("--rounds", type=int, default=5)
@@ -44,8 +50,8 @@ def main():
     reqs = requests(args)
     if not reqs:
         sys.exit("bench_ab.py: no requests")
-    procs = [subprocess.Popen([b, "tts", "-m", args.voice, "--threads", args.threads], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True, bufsize=1) for b in args.bins]
+    procs = [subprocess.Popen([b.split()[0], "tts", "-m", args.voice, "--threads", args.threads] + b.split()[1:],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1) for b in args.bins]
     tick = os.sysconf("SC_CLK_TCK")
 
     def cpu(p):

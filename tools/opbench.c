@@ -4,6 +4,7 @@
  *
  *   voxc-opbench gemm --shape 512,512,512 --threads 1 --impl 4 --vs-openblas
  *   voxc-opbench conv1d --shape 1,512,512,400,3   (B,Cin,Cout,T,K[,dilation,groups,stride])
+ *   voxc-opbench fftconv --shape 128,128,20000,11,3,64   (the same conv through the FFT)
  *   voxc-opbench gelu --shape 2097152 --impl 3
  *   voxc-opbench --suite tts --json
  *   voxc-opbench gemm --shape 512,512,512 --backend opencl   (device time, profiling events)
@@ -19,6 +20,7 @@
 
 #include "core/kernels/conv_lab.h"
 #include "core/kernels/cpu.h"
+#include "core/kernels/fftconv.h"
 #include "core/kernels/gemm.h"
 #include "core/kernels/peak.h"
 #include "core/kernels/vmath.h"
@@ -29,7 +31,7 @@
 #include "tools/cli.h"
 
 /* Op families: each has its own lab (--impl) and its own shape grammar. */
-typedef enum family { FAM_GEMM, FAM_CONV, FAM_CONVT, FAM_UNARY, FAM_BINARY, FAM_ROWS } family;
+typedef enum family { FAM_GEMM, FAM_CONV, FAM_CONVT, FAM_FFTCONV, FAM_UNARY, FAM_BINARY, FAM_ROWS } family;
 
 typedef struct op_info {
     const char *name;
@@ -40,7 +42,7 @@ typedef struct op_info {
 
 static const op_info op_table[] = {
     {"gemm", FAM_GEMM, 0, 0},           {"conv1d", FAM_CONV, 0, 0},
-    {"conv_transpose1d", FAM_CONVT, 0, 0},
+    {"conv_transpose1d", FAM_CONVT, 0, 0}, {"fftconv", FAM_FFTCONV, 0, 0},
     {"exp", FAM_UNARY, VX_VEXP, 0},     {"log", FAM_UNARY, VX_VLOG, 0},
     {"tanh", FAM_UNARY, VX_VTANH, 0},   {"sigmoid", FAM_UNARY, VX_VSIGMOID, 0},
     {"gelu", FAM_UNARY, VX_VGELU, 0},   {"relu", FAM_UNARY, VX_VRELU, 0},
@@ -136,6 +138,7 @@ typedef struct bench_case {
     vx_tensor *x, *w, *b;
     float *A, *B, *C;
     int64_t s[8], n;
+    vx_fftconv fft; /* fftconv: the plan; A its scratch, C its output */
 } bench_case;
 
 typedef void (*run_fn)(bench_case *);
@@ -198,6 +201,13 @@ static void run_conv_t(bench_case *bc)
 {
     int64_t *s = bc->s;
     vx_conv_transpose1d(bc->ctx, bc->x, bc->w, bc->b, (int)s[5], (int)((s[4] - s[5]) / 2), 0, 1, 1);
+}
+
+/* The decoder's activation (LeakyReLU 0.1) and a bias, as a resblock conv runs. */
+static void run_fftconv(bench_case *bc)
+{
+    vx_gemm_start start = {bc->b->data};
+    vx_fftconv_run(&bc->fft, bc->x->data, bc->s[2], 1.0f, 0.1f, &start, bc->C, bc->A);
 }
 
 /* Elementwise ops through the public op API (allocation included), or with
@@ -309,6 +319,35 @@ static int bench_conv(bench_case *bc, result *r, bool conv)
     r->bytes = 4.0 * (double)(vx_numel(bc->x) + vx_numel(bc->w) + vx_numel(y));
     vx_ctx_reset(bc->ctx);
     r->median_ms = median_of(o, o->op, conv ? run_conv1d : run_conv_t, bc, NULL, NULL, NULL);
+    return 0;
+}
+
+/* fftconv: Cin,Cout,T,K[,dilation,n] (n: FFT size, default 64); the plan
+ * (weights' spectra) is made once, outside the timing. flops: the direct
+ * convolution's, so GFLOP/s compares with conv1d's on the same shape. */
+static int bench_fftconv(bench_case *bc, result *r)
+{
+    const opts *o = bc->o;
+    int64_t *s = bc->s, Cin = s[0], Cout = s[1], T = s[2], K = s[3];
+    int64_t dilation = o->n_shape > 4 ? s[4] : 1, n = o->n_shape > 5 ? s[5] : 64;
+    if (o->n_shape < 4 || o->n_shape > 6)
+        return fprintf(stderr, "voxc-opbench: fftconv needs --shape Cin,Cout,T,K[,dilation,n]\n"), 1;
+    if (!vx_fftconv_fits(Cout, Cin, K, (int)n))
+        return fprintf(stderr, "voxc-opbench: fftconv takes even channel counts (Cin <= 1024), an odd K < n "
+                       "and n a power of 2 in 8..%d\n", VX_FFTCONV_MAX_N), 1;
+    bc->x = random_param(bc->ctx, "x", 2, (int64_t[]){Cin, T}, -1, 1);
+    bc->w = random_param(bc->ctx, "w", 3, (int64_t[]){Cout, Cin, K}, -1, 1);
+    bc->b = random_param(bc->ctx, "b", 1, (int64_t[]){Cout}, -1, 1);
+    float *spectra = vx_persistent_alloc(bc->ctx, sizeof(float) * (size_t)vx_fftconv_weight_floats(Cout, Cin, (int)n));
+    bc->C = vx_persistent_alloc(bc->ctx, sizeof(float) * (size_t)(Cout * T));
+    if (!bc->x || !bc->w || !bc->b || !spectra || !bc->C)
+        return fail_alloc();
+    vx_fftconv_init(&bc->fft, bc->w->data, Cout, Cin, K, dilation, (int)n, spectra);
+    if (!(bc->A = vx_persistent_alloc(bc->ctx, sizeof(float) * (size_t)vx_fftconv_scratch_floats(&bc->fft))))
+        return fail_alloc();
+    r->flops = 2.0 * (double)(Cout * Cin * K * T);
+    r->bytes = 4.0 * (double)(Cin * T + Cout * T + vx_fftconv_weight_floats(Cout, Cin, (int)n));
+    r->median_ms = median_of(o, o->op, run_fftconv, bc, NULL, NULL, NULL);
     return 0;
 }
 
@@ -559,12 +598,15 @@ static int bench_one(const opts *o, vx_ctx *ctx, result *r)
     *r = (result){0};
     if (!bc.info)
         return fprintf(stderr, "voxc-opbench: unknown op '%s' (try --help)\n", o->op), 1;
+    if (o->device && bc.info->fam == FAM_FFTCONV)
+        return fprintf(stderr, "voxc-opbench: fftconv runs on the CPU only\n"), 1;
     if (o->device)
         return bench_device(o, ctx, r);
     switch (bc.info->fam) {
     case FAM_GEMM: return bench_gemm(&bc, r);
     case FAM_CONV: return bench_conv(&bc, r, true);
     case FAM_CONVT: return bench_conv(&bc, r, false);
+    case FAM_FFTCONV: return bench_fftconv(&bc, r);
     default: return bench_elementwise(&bc, r);
     }
 }
@@ -675,6 +717,9 @@ static void usage(FILE *f)
             "  gemm              M,N,K              C[M,N] = A[M,K]·B[K,N]\n"
             "  conv1d            B,Cin,Cout,T,K[,dilation,groups,stride]   'same' padding\n"
             "  conv_transpose1d  B,Cin,Cout,T,K,stride                     padding (K-stride)/2\n"
+            "  fftconv           Cin,Cout,T,K[,dilation,n]   conv1d's 'same' conv (batch 1, LeakyReLU 0.1\n"
+            "                    on the input, bias) through the FFT, tiles of n samples (default 64;\n"
+            "                    core/kernels/fftconv.h); GFLOP/s counted as for conv1d\n"
             "  exp log tanh sigmoid gelu relu   N (or up to 4 dims)   add mul   the same, two inputs\n"
             "  softmax layer_norm  rows,cols (over cols)   layer_norm_channels  B,C,T (over C)\n"
             "options:\n"
@@ -764,6 +809,10 @@ static bool impl_ok(const opts *o, const char *op, bool loud)
             return true;
         if (loud)
             fprintf(stderr, "voxc-opbench: %s impl must be 0..3\n", op);
+        return false;
+    case FAM_FFTCONV:
+        if (loud)
+            fprintf(stderr, "voxc-opbench: fftconv has no lab versions (--impl 0 only)\n");
         return false;
     default:
         if (vx_vmath_impl_supported(o->impl))

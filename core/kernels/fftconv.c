@@ -57,24 +57,23 @@ static int lanes_per_pass(int64_t cout, int64_t cin, int n)
 /* Bin f's left operand as the GEMM's implicit K×M operand (K = its depth,
  * M = cout): element (k, co) = s·Re W_co,k[f] for k < cin, s·Im W_co,k−cin[f]
  * above, W[f] = Σ_t w[t]·e^(−2πi·f·t/n), s = 1/(2n) (the 1/2 of the
- * two-channel split and the 1/n of the inverse). Computed while packing. */
+ * two-channel split and the 1/n of the inverse). Computed while packing,
+ * from the bin's s·e^(−2πi·f·t/n) tabled per tap. */
 typedef struct spectrum_view {
     const float *w; /* [cout, cin, kernel] */
     int64_t cin, kernel;
-    int f, n;
-    double cos_m[VX_FFTCONV_MAX_N], sin_m[VX_FFTCONV_MAX_N]; /* of 2π·m/n */
+    double re[VX_FFTCONV_MAX_N], im[VX_FFTCONV_MAX_N]; /* s·e^(−2πi·f·t/n) for tap t */
 } spectrum_view;
 
 static float spectrum_entry(const spectrum_view *v, int64_t k, int64_t co)
 {
     bool imag = k >= v->cin;
     const float *taps = v->w + (co * v->cin + (imag ? k - v->cin : k)) * v->kernel;
+    const double *e = imag ? v->im : v->re;
     double sum = 0.0;
-    for (int64_t t = 0; t < v->kernel; t++) {
-        int64_t m = v->f * t % v->n;
-        sum += taps[t] * (imag ? -v->sin_m[m] : v->cos_m[m]);
-    }
-    return (float)(sum / (2.0 * v->n));
+    for (int64_t t = 0; t < v->kernel; t++)
+        sum += taps[t] * e[t];
+    return (float)sum;
 }
 
 static void pack_spectrum(const vx_gemm_operand *op, int64_t j0, int64_t nc, int64_t p0, int64_t kc, int width,
@@ -101,17 +100,17 @@ void vx_fftconv_init(vx_fftconv *p, const float *w, int64_t cout, int64_t cin, i
             r |= ((i >> b) & 1) << (bits - 1 - b);
         p->rev[i] = (unsigned char)r;
     }
-    spectrum_view view = {w, cin, kernel, 0, n};
-    for (int m = 0; m < n; m++) {
-        view.cos_m[m] = cos(2.0 * M_PI * m / n);
-        view.sin_m[m] = sin(2.0 * M_PI * m / n);
-    }
     for (int k = 0; k < n / 2; k++) {
-        p->tw_re[k] = (float)view.cos_m[k];
-        p->tw_im[k] = (float)-view.sin_m[k];
+        p->tw_re[k] = (float)cos(2.0 * M_PI * k / n);
+        p->tw_im[k] = (float)-sin(2.0 * M_PI * k / n);
     }
+    spectrum_view view = {w, cin, kernel};
     for (int f = 0; f <= n / 2; f++) {
-        view.f = f;
+        for (int64_t t = 0; t < kernel; t++) {
+            double angle = 2.0 * M_PI * (double)(f * t % n) / n;
+            view.re[t] = cos(angle) / (2.0 * n);
+            view.im[t] = -sin(angle) / (2.0 * n);
+        }
         vx_gemm_operand at = {.pack = pack_spectrum, .scale = 1.0f, .view = &view};
         vx_gemm_pack(&p->bin[f], cout, bin_depth(f, n, cin), &at, buf);
         buf += bin_floats(f, n, cout, cin);

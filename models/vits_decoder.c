@@ -11,18 +11,23 @@
  * im2col's rows in place from a window of x activated once (with the 1/n of
  * the kernel mean), and adding the residual and bias in its epilogue. Each
  * ConvTranspose runs as its u phases (vits_upsample): one GEMM of the same
- * kind, its result moved into the output once. A stage needs four
- * (ResBlock2) or five (ResBlock1) buffers, reused by every stage and every
- * chunk.
+ * kind, its result moved into the output once. The resblock convs with wide
+ * kernels and many channels run through the FFT instead (core/kernels/
+ * fftconv.h; which ones: vits_fft_size and vx_set_decoder_conv). A stage
+ * needs four (ResBlock2) or five (ResBlock1) buffers, reused by every stage
+ * and every chunk.
  *
  * Long sentences are decoded in chunks of frames with a margin on each side
  * at least as wide as the decoder's receptive field, so every kept sample is
- * computed from exactly the inputs the whole-sentence pass would use (the
- * GEMM's per-element arithmetic does not depend on the column split), and
- * memory stays bounded. After each stage the chunk is cut down to the
- * samples the kept output still depends on, so the margins are paid in full
- * only by conv_pre and the first stage (at 128 frames per chunk, by sample
- * count about 3 % extra work instead of 19 %).
+ * computed from exactly the inputs the whole-sentence pass would use, and
+ * memory stays bounded. With the direct GEMM only (VX_DECODER_CONV_DIRECT)
+ * the result is the same bits (the GEMM's per-element arithmetic does not
+ * depend on the column split); an FFT conv's rounding depends on where its
+ * tiles fall, so chunks then differ from one pass in the last bits. After
+ * each stage the chunk is cut down to the samples the kept output still
+ * depends on, so the margins are paid in full only by conv_pre and the first
+ * stage (at 128 frames per chunk, by sample count about 3 % extra work
+ * instead of 19 %).
  *
  * ref: Kong et al. 2020, "HiFi-GAN" §2.1 (generator, MRF); VITS §2.5.4;
  * shared/docs/PIPER.md "Inference path" step 5 (final slope 0.01). */

@@ -240,7 +240,8 @@ vx_status vits_decoder_load(const vits_source *src, const vx_vits_config *c, vit
 vx_tensor *vits_decoder_forward(vx_ctx *ctx, const vits_decoder *d, vx_tensor *z, vx_tensor *g);
 
 /* The same, decoding at most chunk_frames frames per pass (plus margins
- * covering the receptive field); the result does not depend on chunk_frames. */
+ * covering the receptive field); the result does not depend on chunk_frames
+ * (bit for bit where no resblock conv runs through the FFT, else to rounding). */
 vx_tensor *vits_decoder_forward_chunked(vx_ctx *ctx, const vits_decoder *d, vx_tensor *z, vx_tensor *g,
                                         int64_t chunk_frames);
 

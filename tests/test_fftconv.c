@@ -1,7 +1,8 @@
 /* test_fftconv.c — the FFT convolution (core/kernels/fftconv.h) against a
  * direct convolution summed in double: kernels 3 to 11, dilations 1 to 12,
  * FFT sizes 16 to 64, signals shorter than a tile and longer than a pass,
- * activation, bias, residual and add; the same bits for any thread count. */
+ * activation, bias, residual and add; each build of the per-tile kernels
+ * (portable, AVX2, AVX-512); the same bits for any thread count. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,23 +78,29 @@ START_TEST(fft_convolution_matches_the_direct_sum)
         const vx_gemm_start *start = variant == 2 ? NULL : &st;
         direct(c, w, x, scale, slope, variant == 2 ? NULL : bias, variant == 0 ? res : NULL,
                variant == 0 ? NULL : y0, ref);
-        int threads = vx_threads_get();
-        for (int nt = 1; nt <= 2; nt++) {
-            vx_threads_set(nt);
-            float *out = nt == 1 ? y : y1;
-            memcpy(out, y0, sizeof(float) * (size_t)ny);
-            vx_fftconv_run(&p, x, c->T, scale, slope, start, out, scratch);
+        for (int impl = 1; impl <= 3; impl++) { /* every build of the per-tile kernels this CPU runs */
+            if (!vx_fftconv_impl_supported(impl))
+                continue;
+            vx_fftconv_set_impl(impl);
+            int threads = vx_threads_get();
+            for (int nt = 1; nt <= 2; nt++) {
+                vx_threads_set(nt);
+                float *out = nt == 1 ? y : y1;
+                memcpy(out, y0, sizeof(float) * (size_t)ny);
+                vx_fftconv_run(&p, x, c->T, scale, slope, start, out, scratch);
+            }
+            vx_threads_set(threads);
+            vx_fftconv_set_impl(0);
+            ck_assert_mem_eq(y, y1, sizeof(float) * (size_t)ny); /* the thread count changes no bit */
+            double peak = 0.0, worst = 0.0;
+            for (int64_t i = 0; i < ny; i++) {
+                peak = fmax(peak, fabs(ref[i]));
+                worst = fmax(worst, fabs(y[i] - ref[i]));
+            }
+            ck_assert_msg(peak > 0.1, "case %d: the reference is nearly zero (peak %g)", _i, peak);
+            ck_assert_msg(worst <= 1e-6 * peak, "case %d variant %d impl %d: max |diff| %.3g = %.3g of the peak %.3g",
+                          _i, variant, impl, worst, worst / peak, peak);
         }
-        vx_threads_set(threads);
-        ck_assert_mem_eq(y, y1, sizeof(float) * (size_t)ny); /* the thread count changes no bit */
-        double peak = 0.0, worst = 0.0;
-        for (int64_t i = 0; i < ny; i++) {
-            peak = fmax(peak, fabs(ref[i]));
-            worst = fmax(worst, fabs(y[i] - ref[i]));
-        }
-        ck_assert_msg(peak > 0.1, "case %d: the reference is nearly zero (peak %g)", _i, peak);
-        ck_assert_msg(worst <= 1e-6 * peak, "case %d variant %d: max |diff| %.3g = %.3g of the peak %.3g", _i,
-                      variant, worst, worst / peak, peak);
     }
     free(w);
     free(x);

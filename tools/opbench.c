@@ -343,6 +343,7 @@ static int bench_fftconv(bench_case *bc, result *r)
     if (!bc->x || !bc->w || !bc->b || !spectra || !bc->C)
         return fail_alloc();
     vx_fftconv_init(&bc->fft, bc->w->data, Cout, Cin, K, dilation, (int)n, spectra);
+    vx_fftconv_set_impl(o->impl);
     if (!(bc->A = vx_persistent_alloc(bc->ctx, sizeof(float) * (size_t)vx_fftconv_scratch_floats(&bc->fft))))
         return fail_alloc();
     r->flops = 2.0 * (double)(Cout * Cin * K * T);
@@ -725,7 +726,8 @@ static void usage(FILE *f)
             "options:\n"
             "  --impl N          lab version (0 auto): gemm 1 naive .. 4 AVX-512, 5 NEON (core/kernels/gemm.h);\n"
             "                    conv 1 reference, 2 im2col/col2im, 3 fused/polyphase\n"
-            "                    (core/kernels/conv_lab.h); elementwise 1 scalar, 2 AVX2, 3 AVX-512,\n"
+            "                    (core/kernels/conv_lab.h); fftconv 1 portable, 2 AVX2, 3 AVX-512\n"
+            "                    (core/kernels/fftconv.h); elementwise 1 scalar, 2 AVX2, 3 AVX-512,\n"
             "                    4 NEON (core/kernels/vmath.h)\n"
             "  --threads N       worker threads (default: $VOXC_THREADS or all CPUs)\n"
             "  --backend B       cpu (default: the ops of core/ops.h with their fast paths), opencl\n"
@@ -811,8 +813,10 @@ static bool impl_ok(const opts *o, const char *op, bool loud)
             fprintf(stderr, "voxc-opbench: %s impl must be 0..3\n", op);
         return false;
     case FAM_FFTCONV:
+        if (o->impl <= 3 && vx_fftconv_impl_supported(o->impl))
+            return true;
         if (loud)
-            fprintf(stderr, "voxc-opbench: fftconv has no lab versions (--impl 0 only)\n");
+            fprintf(stderr, "voxc-opbench: fftconv impl %d is not 1..3 or not supported on this CPU\n", o->impl);
         return false;
     default:
         if (vx_vmath_impl_supported(o->impl))

@@ -100,10 +100,11 @@ void vx_fftconv_init(vx_fftconv *p, const float *w, int64_t cout, int64_t cin, i
             r |= ((i >> b) & 1) << (bits - 1 - b);
         p->rev[i] = (unsigned char)r;
     }
-    for (int k = 0; k < n / 2; k++) {
-        p->tw_re[k] = (float)cos(2.0 * M_PI * k / n);
-        p->tw_im[k] = (float)-sin(2.0 * M_PI * k / n);
-    }
+    for (int k = 0; k < n / 2; k++)
+        for (int l = 0; l < VX_FFTCONV_LANES; l++) {
+            p->tw_re[k][l] = (float)cos(2.0 * M_PI * k / n);
+            p->tw_im[k][l] = (float)-sin(2.0 * M_PI * k / n);
+        }
     spectrum_view view = {w, cin, kernel};
     for (int f = 0; f <= n / 2; f++) {
         for (int64_t t = 0; t < kernel; t++) {
@@ -122,16 +123,34 @@ int64_t vx_fftconv_scratch_floats(const vx_fftconv *p)
     return (int64_t)(p->n / 2 + 1) * p->lanes * (3 * p->cin + 2 * p->cout);
 }
 
-/* The per-tile kernels of the widest build this CPU runs. */
+static int lab_impl; /* vx_fftconv_set_impl; 0: auto */
+
+bool vx_fftconv_impl_supported(int impl)
+{
+#if defined(__x86_64__)
+    if (impl == 2)
+        return vx_cpu_avx2();
+    if (impl == 3)
+        return vx_cpu_avx512();
+#endif
+    return impl == 0 || impl == 1;
+}
+
+void vx_fftconv_set_impl(int impl) { lab_impl = vx_fftconv_impl_supported(impl) ? impl : 0; }
+
+/* The per-tile kernels of the build chosen (auto: the widest this CPU runs). */
 static void pick_kernels(fftconv_job *j)
 {
+    int impl = lab_impl;
+    if (impl == 0)
+        impl = vx_fftconv_impl_supported(3) ? 3 : vx_fftconv_impl_supported(2) ? 2 : 1;
     j->forward = vx_fftconv_forward_generic;
     j->inverse = vx_fftconv_inverse_generic;
 #if defined(__x86_64__)
-    if (vx_cpu_avx512()) {
+    if (impl == 3) {
         j->forward = vx_fftconv_forward_avx512;
         j->inverse = vx_fftconv_inverse_avx512;
-    } else if (vx_cpu_avx2()) {
+    } else if (impl == 2) {
         j->forward = vx_fftconv_forward_avx2;
         j->inverse = vx_fftconv_inverse_avx2;
     }

@@ -9,9 +9,9 @@
  *   X_ci = FFT(act(x_ci)),   Y_co[f] = Σ_ci conj(W_co,ci[f]) · X_ci[f],
  *   y_co = IFFT(Y_co)[0 .. n − K]   (the n − K + 1 outputs that do not wrap)
  * and the sum over ci is one matrix product per frequency bin over many
- * tiles at once — where the time goes: 4n − 4 multiply-adds per (co, ci)
+ * tiles at once — where the time goes: 2n − 2 multiply-adds per (co, ci)
  * pair for n − K + 1 outputs against K per output directly (3.9× fewer for
- * K = 11, n = 32; 2.9× for K = 7). Two real channels share one complex
+ * K = 11, n = 32, 4.7× for n = 64; 2.9× for K = 7, n = 32). Two real channels share one complex
  * FFT (x_a + i·x_b) and are told apart afterwards; complex bins are one
  * real product [Re W | Im W] · [[Xr, Xi], [Xi, −Xr]] (A: Cout × 2·Cin).
  * ref: Oppenheim & Schafer, "Discrete-Time Signal Processing" §8.7.3
@@ -39,7 +39,8 @@ typedef struct vx_fftconv {
     int lanes;                 /* tiles per pass, a multiple of VX_FFTCONV_LANES */
     vx_gemm_packed bin[VX_FFTCONV_MAX_N / 2 + 1]; /* bins 0 and n/2: Re W [cout, cin]; */
                                                   /* the others [Re W | Im W] [cout, 2·cin] */
-    float tw_re[VX_FFTCONV_MAX_N / 2], tw_im[VX_FFTCONV_MAX_N / 2]; /* e^(−2πik/n) */
+    float tw_re[VX_FFTCONV_MAX_N / 2][VX_FFTCONV_LANES]; /* e^(−2πik/n), one copy  */
+    float tw_im[VX_FFTCONV_MAX_N / 2][VX_FFTCONV_LANES]; /* per lane (no broadcasts) */
     unsigned char rev[VX_FFTCONV_MAX_N]; /* bit reversal of log2(n) bits   */
 } vx_fftconv;
 
@@ -68,5 +69,11 @@ int64_t vx_fftconv_scratch_floats(const vx_fftconv *p);
  * vx_fftconv_scratch_floats floats. Threads split channels and bins. */
 void vx_fftconv_run(const vx_fftconv *p, const float *x, int64_t T, float scale, float slope,
                     const vx_gemm_start *start, float *y, float *scratch);
+
+/* Kernel lab of the per-tile work (fftconv_lanes.h): 1 portable C, 2 AVX2,
+ * 3 AVX-512, 0 auto (the widest this CPU runs; the default). An unsupported
+ * version falls back to auto. Process-wide; not while a conv runs. */
+bool vx_fftconv_impl_supported(int impl);
+void vx_fftconv_set_impl(int impl);
 
 #endif

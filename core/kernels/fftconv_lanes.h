@@ -30,24 +30,36 @@ typedef float lanes_f __attribute__((vector_size(LANES * sizeof(float))));
 
 typedef int32_t lanes_i __attribute__((vector_size(LANES * sizeof(int32_t))));
 
-/* leaky_relu(scale·v, slope) on every lane */
-#define ACTIVATE_LANES(v, scale, slope)                                                                        \
+/* Every lane set to x (the vector operations below never mix in a scalar:
+ * with vectors wider than the ISA's, compilers build such broadcasts badly). */
+static inline void broadcast(lanes_f *v, float x)
+{
+    for (int l = 0; l < LANES; l++)
+        (*v)[l] = x;
+}
+
+/* leaky_relu(scale·v, slope) on every lane, the constants as vectors */
+#define ACTIVATE_LANES(v, scale_v, slope_v, one_v, zero_v)                                                     \
     do {                                                                                                       \
-        lanes_f m_ = (v) * (scale), one_ = m_ * 0.0f + 1.0f, low_ = m_ * 0.0f + (slope);                     \
-        lanes_i neg_ = m_ < 0.0f;                                                                              \
-        (v) = m_ * (lanes_f)((neg_ & (lanes_i)low_) | (~neg_ & (lanes_i)one_));                                \
+        lanes_f m_ = (v) * (scale_v);                                                                          \
+        lanes_i neg_ = m_ < (zero_v);                                                                          \
+        (v) = m_ * (lanes_f)((neg_ & (lanes_i)(slope_v)) | (~neg_ & (lanes_i)(one_v)));                        \
     } while (0)
 
 /* In-place radix-2 FFT of n points (input in bit-reversed order, output in
- * natural order) over the lanes; sign −1 forward (e^(−2πi·k/n)), +1 inverse
- * (unnormalised). */
-static void fft_lanes(lanes_f *re, lanes_f *im, int n, const float *tw_re, const float *tw_im, float sign)
+ * natural order) over the lanes, twiddles e^(−2πi·k/n) (inverse: their
+ * conjugates; unnormalised). */
+static void fft_lanes(lanes_f *re, lanes_f *im, int n, const vx_fftconv *p, bool inverse)
 {
     for (int len = 2; len <= n; len *= 2) {
         int half = len / 2, stride = n / len;
-        for (int s = 0; s < n; s += len)
-            for (int k = 0; k < half; k++) {
-                float wr = tw_re[k * stride], wi = -sign * tw_im[k * stride];
+        for (int k = 0; k < half; k++) {
+            lanes_f wr, wi;
+            LOAD_LANES(wr, p->tw_re[k * stride]);
+            LOAD_LANES(wi, p->tw_im[k * stride]);
+            if (inverse)
+                wi = -wi;
+            for (int s = 0; s < n; s += len) {
                 lanes_f br = re[s + k + half], bi = im[s + k + half];
                 lanes_f tr = br * wr - bi * wi, ti = br * wi + bi * wr;
                 re[s + k + half] = re[s + k] - tr;
@@ -55,6 +67,7 @@ static void fft_lanes(lanes_f *re, lanes_f *im, int n, const float *tw_re, const
                 re[s + k] = re[s + k] + tr;
                 im[s + k] = im[s + k] + ti;
             }
+        }
     }
 }
 
@@ -88,17 +101,21 @@ void FFTCONV_NAME(vx_fftconv_forward)(const fftconv_job *j, int64_t pair, int64_
             }
         }
     }
-    lanes_f re[VX_FFTCONV_MAX_N], im[VX_FFTCONV_MAX_N];
+    lanes_f re[VX_FFTCONV_MAX_N], im[VX_FFTCONV_MAX_N], scale, slope, one, zero;
+    broadcast(&scale, j->scale);
+    broadcast(&slope, j->slope);
+    broadcast(&one, 1.0f);
+    broadcast(&zero, 0.0f);
     for (int i = 0; i < n; i++) {
         lanes_f a, b;
         LOAD_LANES(a, ga[i]);
         LOAD_LANES(b, gb[i]);
-        ACTIVATE_LANES(a, j->scale, j->slope);
-        ACTIVATE_LANES(b, j->scale, j->slope);
+        ACTIVATE_LANES(a, scale, slope, one, zero);
+        ACTIVATE_LANES(b, scale, slope, one, zero);
         re[p->rev[i]] = a;
         im[p->rev[i]] = b;
     }
-    fft_lanes(re, im, n, p->tw_re, p->tw_im, -1.0f);
+    fft_lanes(re, im, n, p, false);
     /* 2·X_a[f] = Z[f] + conj(Z[n − f]), 2·X_b[f] = (Z[f] − conj(Z[n − f])) / i
      * (the 1/2 is in the weights) */
     for (int f = 0; f <= n / 2; f++) {
@@ -140,7 +157,7 @@ void FFTCONV_NAME(vx_fftconv_inverse)(const fftconv_job *j, int64_t pair, int64_
         re[p->rev[n - f]] = ar + bi;
         im[p->rev[n - f]] = br - ai;
     }
-    fft_lanes(re, im, n, p->tw_re, p->tw_im, 1.0f);
+    fft_lanes(re, im, n, p, true);
     int64_t ca = 2 * pair, cb = ca + 1;
     const vx_gemm_start *st = j->start;
     bool add = !st || st->add;

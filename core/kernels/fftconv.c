@@ -197,7 +197,7 @@ void vx_fftconv_run(const vx_fftconv *p, const float *x, int64_t T, float scale,
                     const vx_gemm_start *start, float *y, float *scratch)
 {
     int64_t d = p->dilation, per_phase = ((T + d - 1) / d + p->step - 1) / p->step;
-    fftconv_job j = {p, x, T, scale, slope, start, y, per_phase, d * per_phase};
+    fftconv_job j = {p, x, T, scale, slope, start, y, d * per_phase};
     pick_kernels(&j);
     for (j.g0 = 0; j.g0 < j.tiles; j.g0 += p->lanes) {
         int64_t count = j.tiles - j.g0 < p->lanes ? j.tiles - j.g0 : p->lanes;

@@ -12,9 +12,10 @@ typedef struct fftconv_job fftconv_job;
  * j->in; of output channels 2·pair, 2·pair + 1 from j->out into y. */
 typedef void (*fftconv_kernel)(const fftconv_job *j, int64_t pair, int64_t group);
 
-/* Tiles are numbered over all phases: tile g is tile g % tiles_per_phase of
- * phase g / tiles_per_phase, and covers that phase's outputs from
- * (g % tiles_per_phase)·step on. A pass takes tiles [g0, g0 + width). */
+/* Tiles are numbered position first: tile g is tile g / dilation of phase
+ * g % dilation and covers that phase's outputs from (g / dilation)·step on,
+ * so the tiles of a pass (tiles [g0, g0 + width)) read one stretch of x,
+ * each of its cache lines by all phases at about the same time. */
 struct fftconv_job {
     const vx_fftconv *p;
     const float *x;              /* [cin, T]                                   */
@@ -22,7 +23,7 @@ struct fftconv_job {
     float scale, slope;
     const vx_gemm_start *start;  /* NULL: y +=                                 */
     float *y;                    /* [cout, T]                                  */
-    int64_t tiles_per_phase, tiles, g0;
+    int64_t tiles, g0;
     int64_t width;               /* lanes of this pass, a multiple of VX_FFTCONV_LANES */
     float *in;                   /* [n/2 + 1][cin][3·width]: Xr | Xi | −Xr     */
     float *out;                  /* [n/2 + 1][cout][2·width]: Yr | Yi          */

@@ -78,14 +78,14 @@ void FFTCONV_NAME(vx_fftconv_forward)(const fftconv_job *j, int64_t pair, int64_
     int64_t d = p->dilation, half = (p->kernel - 1) / 2, T = j->T, w = j->width, lane0 = group * LANES;
     const float *xa = j->x + 2 * pair * T, *xb = xa + T;
     float ga[VX_FFTCONV_MAX_N][LANES], gb[VX_FFTCONV_MAX_N][LANES]; /* tile samples, natural order */
-    for (int l = 0; l < LANES; l++) {
+    int64_t tile = (j->g0 + lane0) / d, phase = (j->g0 + lane0) - tile * d; /* of lane 0 */
+    for (int l = 0; l < LANES; l++, phase = phase + 1 < d ? phase + 1 : 0, tile += phase == 0) {
         int64_t g = j->g0 + lane0 + l;
         if (g >= j->tiles) { /* past the last tile: zeros */
             for (int i = 0; i < n; i++)
                 ga[i][l] = gb[i][l] = 0.0f;
             continue;
         }
-        int64_t phase = g / j->tiles_per_phase, tile = g - phase * j->tiles_per_phase;
         int64_t base = phase + d * (tile * p->step - half); /* x index of the tile's sample 0 */
         if (base >= 0 && base + d * (n - 1) < T) {
             for (int i = 0; i < n; i++) {
@@ -164,11 +164,11 @@ void FFTCONV_NAME(vx_fftconv_inverse)(const fftconv_job *j, int64_t pair, int64_
     float bias_a = st && st->bias ? st->bias[ca] : 0.0f, bias_b = st && st->bias ? st->bias[cb] : 0.0f;
     const float *res_a = st && st->res ? st->res + ca * st->ldr : NULL, *res_b = res_a ? res_a + st->ldr : NULL;
     float *ya = j->y + ca * T, *yb = ya + T;
-    for (int l = 0; l < LANES; l++) {
+    int64_t tile = (j->g0 + lane0) / d, phase = (j->g0 + lane0) - tile * d; /* of lane 0 */
+    for (int l = 0; l < LANES; l++, phase = phase + 1 < d ? phase + 1 : 0, tile += phase == 0) {
         int64_t g = j->g0 + lane0 + l;
         if (g >= j->tiles)
             break;
-        int64_t phase = g / j->tiles_per_phase, tile = g - phase * j->tiles_per_phase;
         int64_t m0 = tile * p->step, left = (T - phase + d - 1) / d - m0; /* outputs of this phase from m0 */
         int64_t count = left < p->step ? left : p->step;
         for (int64_t s = 0; s < count; s++) {

@@ -20,15 +20,15 @@ void vx_set_decoder_conv(vx_decoder_conv mode) { conv_mode = mode; }
 
 /* AUTO's choice, from single convolutions timed at 1 thread on Zen 4
  * (docs/BENCHMARKS.md "FFT convolution": voxc-opbench fftconv against
- * conv1d, dilation 3, 20000 samples): the FFT takes 0.50-0.71 of the direct
- * time at kernel 7 and 64-256 channels, 0.34-0.55 at kernel 11 and 32-256,
- * 0.82 at kernel 5 and 128 channels (n = 32), and loses at kernel 3. 32
- * channels at kernel 7 and 64 at kernel 5 stay direct: the decoder's own
- * direct path beats conv1d there, and taking them too made the Piper voice
- * no faster within the noise (tools/bench_ab.py: 0.95 against 0.97 of the
- * direct time at 1 thread, 0.95 against 0.91 at 2).
- * 256 channels take n = 32, as fast there as 64 with half the memory (one
- * conv's spectra take n·ch² floats). */
+ * conv1d, dilation 3, 20000 samples, two runs): the FFT takes 0.45-0.72 of
+ * the direct time at kernel 7 and 64-256 channels, 0.33-0.58 at kernel 11
+ * and 32-256, 0.58-0.82 at kernel 5 and 128-256 channels (n = 32), and
+ * loses or ties at kernel 3. 32 channels at kernel 7 and 32-64 at kernel 5
+ * stay direct: the decoder's own direct path beats conv1d there, and taking
+ * them too did not make the Piper voice reliably faster (tools/bench_ab.py:
+ * faster at 1 thread, as fast or slower at 2). 256 channels take n = 32,
+ * about as fast there as 64 with half the memory (one conv's spectra take
+ * n·ch² floats). */
 int vits_fft_size(int64_t ch, int64_t kernel)
 {
     int n = 0;

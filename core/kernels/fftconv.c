@@ -2,12 +2,11 @@
  * and the driver, which runs the tiles in passes of up to p->lanes: the
  * forward transforms (threads split channel pairs), one product per bin
  * (threads split bins), the inverse transforms (threads split channel
- * pairs). The per-tile kernels are fftconv_lanes.h, in the widest build the
- * CPU runs. */
+ * pairs). The per-tile kernels are fftconv_lanes.h, in the build the kernel
+ * lab picks (auto: the widest the CPU runs). */
 #include "core/kernels/fftconv.h"
 
 #include <math.h>
-#include <stdlib.h>
 
 #include "core/kernels/cpu.h"
 #include "core/kernels/fftconv_job.h"
@@ -16,8 +15,9 @@
 #define FFTCONV_NAME(name) name##_generic
 #include "core/kernels/fftconv_lanes.h"
 
-/* Floats of spectra one pass may hold (in and out together, 2 MiB): with the
- * decoder's 128-channel convs, 32 tiles per pass. */
+/* Floats of spectra one pass may hold (in and out together, 2 MiB): at 128
+ * channels, 16 tiles per pass with n = 64 and 48 with n = 32 (more were
+ * slower: the spectra leave L2). */
 #define PASS_FLOATS (1 << 19)
 #define MAX_LANES 64
 #define MAX_CIN 1024 /* the products' row tables live on the stack */

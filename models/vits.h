@@ -37,15 +37,16 @@ vx_vits *vx_vits_load(const char *path);
 /* How the waveform decoders loaded from now on (VITS voices, and HiFi-GAN
  * generators through models/hifigan_infer.h) run their resblock
  * convolutions; process-wide, read at load time:
- *   VX_DECODER_CONV_AUTO    through the FFT where that is faster for the
- *                           conv's shape (kernels 5-11, 32-512 channels;
- *                           core/kernels/fftconv.h), the direct GEMM
- *                           elsewhere — the default
+ *   VX_DECODER_CONV_AUTO    through the FFT where that was measured faster
+ *                           (kernels 5-11 at 32 channels and more, by
+ *                           kernel; core/kernels/fftconv.h), the direct
+ *                           GEMM elsewhere — the default
  *   VX_DECODER_CONV_DIRECT  the direct GEMM only: less memory (the FFT's
- *                           weight spectra take up to 9x the weights), and
+ *                           weight spectra take 2.9-9x the weights), and
  *                           chunked decoding gives the same bits as one pass
  *   VX_DECODER_CONV_FFT     through the FFT wherever it fits (for tests)
- * The FFT changes results by rounding only (about 1e-7 of the peak). */
+ * The FFT changes results by rounding only (measured up to 1e-6 of the
+ * peak). */
 typedef enum vx_decoder_conv { VX_DECODER_CONV_AUTO, VX_DECODER_CONV_DIRECT, VX_DECODER_CONV_FFT } vx_decoder_conv;
 void vx_set_decoder_conv(vx_decoder_conv mode);
 void vx_vits_free(vx_vits *v);

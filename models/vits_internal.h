@@ -45,8 +45,9 @@ vx_tensor *vits_weight(const vits_source *src, int ndim, const int64_t *shape, c
 
 /* A 1-D convolution: weight [Cout, Cin/groups, K] (ConvTranspose: [Cin, Cout, K]),
  * bias [Cout] or NULL. The convolutions of the fused kernels below keep their
- * weight only packed for the GEMM (w NULL, pk set; no second copy); the
- * others keep w for the op API. */
+ * weight only packed for the GEMM (w NULL, pk set; no second copy) or only
+ * as its spectra for the FFT (w NULL, fft set); the others keep w for the
+ * op API. */
 typedef struct vits_conv {
     vx_tensor *w, *b;
     int64_t cout, cin, kernel;       /* cin per group (ConvTranspose: its input) */

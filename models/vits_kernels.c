@@ -18,25 +18,28 @@ static vx_decoder_conv conv_mode = VX_DECODER_CONV_AUTO;
 
 void vx_set_decoder_conv(vx_decoder_conv mode) { conv_mode = mode; }
 
-/* AUTO's choice, from single convolutions timed at 1 thread on Zen 4
- * (docs/BENCHMARKS.md "FFT convolution": voxc-opbench fftconv against
- * conv1d, dilation 3, 20000 samples, two runs): the FFT takes 0.45-0.72 of
- * the direct time at kernel 7 and 64-256 channels, 0.33-0.58 at kernel 11
- * and 32-256, 0.58-0.82 at kernel 5 and 128-256 channels (n = 32), and
- * loses or ties at kernel 3. 32 channels at kernel 7 and 32-64 at kernel 5
- * stay direct: the decoder's own direct path beats conv1d there, and taking
- * them too did not make the Piper voice reliably faster (tools/bench_ab.py:
- * faster at 1 thread, as fast or slower at 2). 256 channels take n = 32,
- * about as fast there as 64 with half the memory (one conv's spectra take
- * n·ch² floats). */
+/* AUTO's choice, for the kernels measured (5 to 11), from single
+ * convolutions timed at 1 thread on Zen 4 (docs/BENCHMARKS.md "FFT
+ * convolution": voxc-opbench fftconv against conv1d, dilation 3, 20000
+ * samples): the FFT takes 0.45-0.72 of the direct time at kernel 7 and
+ * 64-256 channels, 0.33-0.58 at kernel 11 and 32-256, 0.58-0.63 at kernel 5
+ * and 128-256 channels (n = 32), and loses or ties at kernel 3 (0.98-1.8).
+ * Kernel 7 at 32 channels and kernel 5 at 32-64 stay direct: marginal there
+ * (0.74-0.92 in that table, 0.7-1.1 in a noisier run), and taking them too
+ * did not make the Piper voice reliably faster (tools/bench_ab.py: faster at
+ * 1 thread, as fast or slower at 2). 256 channels and more take n = 32:
+ * within 20 % of n = 64 either way there, with half the memory (one conv's
+ * spectra take n·ch² floats). */
 int vits_fft_size(int64_t ch, int64_t kernel)
 {
     int n = 0;
     if (conv_mode == VX_DECODER_CONV_FFT)
         n = kernel < 16 ? 32 : 64;
-    else if (conv_mode == VX_DECODER_CONV_AUTO && ((kernel >= 7 && ch >= 64) || (kernel >= 11 && ch >= 32)))
+    else if (conv_mode != VX_DECODER_CONV_AUTO || kernel > 11) /* wider kernels: not measured */
+        n = 0;
+    else if ((kernel >= 7 && ch >= 64) || (kernel == 11 && ch >= 32))
         n = ch >= 256 ? 32 : 64;
-    else if (conv_mode == VX_DECODER_CONV_AUTO && kernel >= 5 && ch >= 128)
+    else if (kernel >= 5 && ch >= 128)
         n = 32;
     return n && vx_fftconv_fits(ch, ch, kernel, n) ? n : 0;
 }

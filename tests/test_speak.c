@@ -367,7 +367,9 @@ START_TEST(bench_tool_answers_each_request_with_one_json_line)
     ck_assert_msg(strstr(err, "--conv needs a valid value"), "%s", err);
     free(out);
     free(err);
-    /* the decoder's convs through the FFT: the same request still answers */
+    /* --conv is taken (the decoder's convs through the FFT) and the request
+     * still answers; that the FFT path runs and matches the direct one is
+     * test_vits.c's fft_decoder_convs_give_the_direct_audio */
     write_file(requests, "ids 1 0 5 0 9 0 2\n");
     const char *fft[] = {"tts", "-m", TINY_MEDIUM, "--threads", "1", "--conv", "fft", NULL};
     ck_assert_int_eq(run_tool("bench", fft, requests, &out, NULL, &err), 0);

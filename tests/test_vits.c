@@ -474,12 +474,16 @@ START_TEST(tiny_models_match_the_pytorch_model_they_came_from)
 }
 END_TEST
 
-/* Decoding in chunks with receptive-field margins gives the same bits as one pass. */
+/* Decoding in chunks with receptive-field margins gives the same bits as one
+ * pass with the direct decoder convs (the FFT's tiles make chunking change
+ * the last bits: test_hifigan_infer.c checks that path within a tolerance). */
 START_TEST(chunked_decoding_gives_the_same_samples)
 {
     const char *paths[] = {TINY_MEDIUM, TINY_MULTI};
     for (int m = 0; m < 2; m++) {
+        vx_set_decoder_conv(VX_DECODER_CONV_DIRECT);
         vx_vits *v = load_or_fail(paths[m]);
+        vx_set_decoder_conv(VX_DECODER_CONV_AUTO);
         vx_ctx *ctx = test_ctx();
         vx_vits_params p = vx_vits_default_params(v);
         p.seed = 5;
@@ -508,6 +512,59 @@ START_TEST(chunked_decoding_gives_the_same_samples)
         vx_ctx_free(ctx);
         vx_vits_free(v);
     }
+}
+END_TEST
+
+/* With every resblock conv through the FFT the tiny voice gives the direct
+ * decoder's audio to rounding (within 1e-5 of the peak), and not its bits
+ * (so the FFT path ran). */
+START_TEST(fft_decoder_convs_give_the_direct_audio)
+{
+    vx_set_decoder_conv(VX_DECODER_CONV_DIRECT);
+    vx_vits *direct = load_or_fail(TINY_MEDIUM);
+    vx_set_decoder_conv(VX_DECODER_CONV_FFT);
+    vx_vits *fft = load_or_fail(TINY_MEDIUM);
+    vx_set_decoder_conv(VX_DECODER_CONV_AUTO);
+    vx_vits_params p = vx_vits_default_params(direct);
+    p.seed = 9;
+    int64_t n_a, n_b;
+    float *a = synth_copy(direct, SHORT_IDS, N_SHORT, &p, &n_a), *b = synth_copy(fft, SHORT_IDS, N_SHORT, &p, &n_b);
+    ck_assert_int_eq(n_a, n_b);
+    double peak = 0.0, worst = 0.0;
+    for (int64_t i = 0; i < n_a; i++) {
+        peak = fmax(peak, fabs(a[i]));
+        worst = fmax(worst, fabs((double)a[i] - b[i]));
+    }
+    ck_assert_msg(peak > 1e-3, "nearly silent (peak %g): the test would be weak", peak);
+    ck_assert_msg(worst <= 1e-5 * peak, "max |diff| %.3g of the peak", worst / peak);
+    ck_assert_msg(memcmp(a, b, sizeof(float) * (size_t)n_a) != 0, "the FFT convs gave the direct bits: did they run?");
+    fprintf(stderr, "vits decoder, FFT against direct convs: max |diff| %.2g of the peak\n", worst / peak);
+    free(a);
+    free(b);
+    vx_vits_free(direct);
+    vx_vits_free(fft);
+}
+END_TEST
+
+/* The decoder's choice per resblock conv: AUTO takes the FFT only in the
+ * measured range (docs/BENCHMARKS.md "FFT convolution"), DIRECT never, FFT
+ * wherever it fits. */
+START_TEST(decoder_conv_mode_picks_the_fft_where_measured)
+{
+    ck_assert_int_eq(vits_fft_size(128, 7), 64);
+    ck_assert_int_eq(vits_fft_size(256, 11), 32);
+    ck_assert_int_eq(vits_fft_size(32, 11), 64);
+    ck_assert_int_eq(vits_fft_size(128, 5), 32);
+    ck_assert_int_eq(vits_fft_size(128, 3), 0);  /* loses to the GEMM */
+    ck_assert_int_eq(vits_fft_size(32, 7), 0);   /* marginal */
+    ck_assert_int_eq(vits_fft_size(256, 31), 0); /* not measured: slower with n = 32 */
+    ck_assert_int_eq(vits_fft_size(127, 7), 0);  /* odd channel count: does not fit */
+    vx_set_decoder_conv(VX_DECODER_CONV_DIRECT);
+    ck_assert_int_eq(vits_fft_size(128, 11), 0);
+    vx_set_decoder_conv(VX_DECODER_CONV_FFT);
+    ck_assert_int_eq(vits_fft_size(8, 3), 32);
+    ck_assert_int_eq(vits_fft_size(8, 31), 64);
+    vx_set_decoder_conv(VX_DECODER_CONV_AUTO);
 }
 END_TEST
 
@@ -643,6 +700,8 @@ Suite *suite_vits(void)
     tcase_add_test(tc, bad_voices_fail_with_a_message);
     tcase_add_test(tc, tiny_models_match_the_pytorch_model_they_came_from);
     tcase_add_test(tc, chunked_decoding_gives_the_same_samples);
+    tcase_add_test(tc, fft_decoder_convs_give_the_direct_audio);
+    tcase_add_test(tc, decoder_conv_mode_picks_the_fft_where_measured);
     tcase_add_test(tc, tts_tool_writes_sentences_with_silence_json_and_timestamps);
     tcase_add_test(tc, tts_tool_streams_raw_samples_and_reads_speaker_names);
     tcase_add_test(tc, tts_tool_speaks_inline_phonemes);

@@ -816,7 +816,7 @@ static bool impl_ok(const opts *o, const char *op, bool loud)
         if (o->impl <= 3 && vx_fftconv_impl_supported(o->impl))
             return true;
         if (loud)
-            fprintf(stderr, "voxc-opbench: fftconv impl %d is not 1..3 or not supported on this CPU\n", o->impl);
+            fprintf(stderr, "voxc-opbench: fftconv impl %d is not 0..3 or not supported on this CPU\n", o->impl);
         return false;
     default:
         if (vx_vmath_impl_supported(o->impl))

@@ -187,7 +187,8 @@ static void bin_products(void *arg, int64_t f0, int64_t f1, int tid)
         bool real = real_bin((int)f, p->n);
         for (int64_t ci = 0; ci < p->cin; ci++) {
             rows[ci] = in + ci * 3 * w;
-            rows[p->cin + ci] = in + ci * 3 * w + w;
+            if (!real)
+                rows[p->cin + ci] = in + ci * 3 * w + w;
         }
         vx_sgemm_packed_rows(&p->bin[f], real ? w : 2 * w, rows, &zero, j->out + f * p->cout * 2 * w, 2 * w);
     }

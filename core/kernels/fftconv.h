@@ -18,8 +18,8 @@
  * (overlap-save); Cooley & Tukey 1965 (radix-2 FFT); Lavin & Gray 2016 (a
  * fast convolution as batched products in the transform domain).
  *
- * The results differ from the direct convolution's by rounding (about 1e-6
- * of the output's scale, tested against it). Unlike the direct GEMM's they
+ * The results differ from the direct convolution's by rounding (up to
+ * 2.7e-7 of the output's peak measured, 1e-6 asserted: tests/test_fftconv.c). Unlike the direct GEMM's they
  * depend on where the tiles fall, so a signal cut into chunks does not give
  * the same bits. */
 #ifndef VX_FFTCONV_H
@@ -44,9 +44,9 @@ typedef struct vx_fftconv {
     unsigned char rev[VX_FFTCONV_MAX_N]; /* bit reversal of log2(n) bits   */
 } vx_fftconv;
 
-/* True when a conv of this shape can run here: even channel counts, an odd
- * kernel (so "same" padding is symmetric) shorter than n, n a power of 2 in
- * [8, VX_FFTCONV_MAX_N]. */
+/* True when a conv of this shape can run here: even channel counts, at most
+ * 1024 input channels, an odd kernel (so "same" padding is symmetric)
+ * shorter than n, n a power of 2 in [8, VX_FFTCONV_MAX_N]. */
 bool vx_fftconv_fits(int64_t cout, int64_t cin, int64_t kernel, int n);
 
 /* Floats of packed weights the plan needs (with the GEMM version now in use). */

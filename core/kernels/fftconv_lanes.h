@@ -182,3 +182,6 @@ void FFTCONV_NAME(vx_fftconv_inverse)(const fftconv_job *j, int64_t pair, int64_
 }
 
 #undef LANES
+#undef LOAD_LANES
+#undef STORE_LANES
+#undef ACTIVATE_LANES

@@ -33,6 +33,7 @@ typedef struct vx_vits vx_vits;
 /* Load a voice: PATH.onnx (config PATH.onnx.json) or PATH.safetensors
  * (chosen by the file's first bytes). NULL with the error set on failure. */
 vx_vits *vx_vits_load(const char *path);
+void vx_vits_free(vx_vits *v);
 
 /* How the waveform decoders loaded from now on (VITS voices, and HiFi-GAN
  * generators through models/hifigan_infer.h) run their resblock
@@ -49,7 +50,6 @@ vx_vits *vx_vits_load(const char *path);
  * peak). */
 typedef enum vx_decoder_conv { VX_DECODER_CONV_AUTO, VX_DECODER_CONV_DIRECT, VX_DECODER_CONV_FFT } vx_decoder_conv;
 void vx_set_decoder_conv(vx_decoder_conv mode);
-void vx_vits_free(vx_vits *v);
 
 /* Hyper-parameters (sample rate, hop, speakers, inference defaults). */
 const vx_vits_config *vx_vits_config_of(const vx_vits *v);

@@ -25,10 +25,10 @@ void vx_set_decoder_conv(vx_decoder_conv mode) { conv_mode = mode; }
  * 64-256 channels, 0.33-0.58 at kernel 11 and 32-256, 0.58-0.63 at kernel 5
  * and 128-256 channels (n = 32), and loses or ties at kernel 3 (0.98-1.8).
  * Kernel 7 at 32 channels and kernel 5 at 32-64 stay direct: marginal there
- * (0.74-0.92 in that table, 0.7-1.1 in a noisier run), and taking them too
+ * (0.74-1.13 in that table, by n), and taking them too
  * did not make the Piper voice reliably faster (tools/bench_ab.py: faster at
  * 1 thread, as fast or slower at 2). 256 channels and more take n = 32:
- * within 20 % of n = 64 either way there, with half the memory (one conv's
+ * within about 20 % of n = 64 either way there, with half the memory (one conv's
  * spectra take n·ch² floats). */
 int vits_fft_size(int64_t ch, int64_t kernel)
 {

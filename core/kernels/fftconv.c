@@ -16,8 +16,8 @@
 #include "core/kernels/fftconv_lanes.h"
 
 /* Floats of spectra one pass may hold (in and out together, 2 MiB): at 128
- * channels, 16 tiles per pass with n = 64 and 48 with n = 32 (more were
- * slower: the spectra leave L2). */
+ * channels, 16 tiles per pass with n = 64 and 48 with n = 32 (4 and 8 MiB
+ * were 0-21 % slower: the spectra leave L2; docs/BENCHMARKS.md). */
 #define PASS_FLOATS (1 << 19)
 #define MAX_LANES 64
 #define MAX_CIN 1024 /* the products' row tables live on the stack */
